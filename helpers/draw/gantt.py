@@ -1,0 +1,245 @@
+"""The Gantt chart: one lane per Task, in the order the tasks were created.
+
+Solid bars are steps (the task is *running*), light hatched bars are *ready*
+(queued, waiting for its turn), thin grey bars are *waiting*, labelled with
+what the task waits on. A marker ends each lane: a green dot for a result, a
+red cross for an exception, a grey square for a cancellation. Arrows show
+wake-ups: a step of one task resolved what another one awaited.
+
+All bars of one kind are one `PolyCollection`, so 100,000 spans draw fast.
+Nothing here touches pyplot: a `Chart` owns its `Figure`, and a notebook shows
+it through `_repr_png_` (its text form is a one-line summary, stable for nbval).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from matplotlib.collections import PolyCollection
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+if TYPE_CHECKING:
+    from ..model import Trace
+
+RUNNING = "#1f6fb4"
+READY = "#f4a340"
+WAITING = "#d5d8dc"
+LOOP_BUSY = "#333333"
+STALL = "#d62728"
+LINK = "#7b3fa0"
+END_MARKERS = {"result": ("o", "#2ca02c"), "exception": ("X", "#d62728"), "cancelled": ("s", "#7f7f7f")}
+
+MAX_LABELLED_LANES = 40
+MAX_LINKS = 200
+
+
+@dataclass
+class Spans:
+    """Every interval of a trace as flat arrays: lane, start, end (clock seconds)."""
+    running: np.ndarray
+    ready: np.ndarray
+    waiting: np.ndarray
+    waiting_labels: list[tuple[int, float, float, str]]
+
+
+def collect_spans(trace: "Trace", upto: float | None = None) -> Spans:
+    """Running / ready / waiting intervals of every task, optionally cut at time `upto`."""
+    running: list[tuple[int, float, float]] = []
+    ready: list[tuple[int, float, float]] = []
+    waiting: list[tuple[int, float, float]] = []
+    labels: list[tuple[int, float, float, str]] = []
+    end_of_time = trace.duration if upto is None else upto
+    for lane, task in enumerate(trace.tasks):
+        previous_end = None
+        for step in task.steps:
+            if upto is not None and step.ready > upto:
+                if previous_end is not None:
+                    waiting.append((lane, previous_end, upto))
+                    labels.append((lane, previous_end, upto, previous_waits))
+                previous_end = None
+                break
+            if previous_end is not None:
+                waiting.append((lane, previous_end, step.ready))
+                labels.append((lane, previous_end, step.ready, previous_waits))
+            if step.start > step.ready:
+                ready.append((lane, step.ready, min(step.start, end_of_time)))
+            if upto is None or step.start <= upto:
+                running.append((lane, step.start, min(step.end, end_of_time)))
+            previous_end, previous_waits = step.end, step.waits_on
+            if not step.waits_on:
+                previous_end = None
+        if previous_end is not None:  # still waiting when the trace (or the cut) ends
+            waiting.append((lane, previous_end, end_of_time))
+            labels.append((lane, previous_end, end_of_time, previous_waits))
+    as_array = lambda rows: np.array(rows, dtype=float).reshape(-1, 3)  # noqa: E731
+    return Spans(as_array(running), as_array(ready), as_array(waiting), labels)
+
+
+def _bars(lane_start_end: np.ndarray, height: float, min_width: float) -> np.ndarray:
+    """Rectangle vertices (n, 4, 2) for rows of (lane, start, end)."""
+    y, x0, x1 = lane_start_end[:, 0], lane_start_end[:, 1], lane_start_end[:, 2]
+    x1 = np.maximum(x1, x0 + min_width)
+    top, bottom = y - height / 2, y + height / 2
+    return np.stack([np.stack([x0, top], 1), np.stack([x1, top], 1),
+                     np.stack([x1, bottom], 1), np.stack([x0, bottom], 1)], 1)
+
+
+def draw_gantt(trace: "Trace", *, ax: Any = None, loop_lane: bool = False,
+               links: bool | None = None, title: str | None = None, upto: float | None = None,
+               now: float | None = None, xmax: float | None = None, width: float = 9.0) -> Figure:
+    """Draw `trace` as a Gantt chart and return the figure.
+
+    loop_lane: add a lane for the event loop itself (busy / idle, stalls in red).
+    links: draw wake-up arrows (default: when there are at most 40 tasks).
+    upto: draw only what had happened by that time (live and replay views).
+    now: mark that instant with a vertical line.
+    """
+    n_tasks = len(trace.tasks)
+    offset = 1 if loop_lane else 0
+    lanes = n_tasks + offset
+    labelled = lanes <= MAX_LABELLED_LANES
+    if ax is None:
+        height = min(1.2 + 0.38 * lanes, 11.0) if labelled else 11.0
+        fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
+        ax = fig.add_subplot()
+    else:
+        fig = ax.figure
+    end = xmax if xmax is not None else max(trace.duration, 1e-3)
+    span = end * 1.04
+    min_width = span * (0.004 if labelled else 0.001)
+    spans = collect_spans(trace, upto)
+    bar = 0.62 if labelled else 0.9
+
+    def lanes_of(rows: np.ndarray) -> np.ndarray:
+        rows = rows.copy()
+        rows[:, 0] += offset
+        return rows
+
+    ax.add_collection(PolyCollection(_bars(lanes_of(spans.waiting), bar * 0.35, 0.0),
+                                     facecolors=WAITING, edgecolors="none", zorder=1))
+    ax.add_collection(PolyCollection(_bars(lanes_of(spans.ready), bar, 0.0), facecolors="none",
+                                     edgecolors=READY, hatch="////", linewidths=0.0, zorder=2))
+    ax.add_collection(PolyCollection(_bars(lanes_of(spans.running), bar, min_width),
+                                     facecolors=RUNNING, edgecolors="none", zorder=3))
+    if labelled:
+        _label_waits(ax, fig, spans.waiting_labels, offset, span)
+    _end_markers(ax, trace, offset, upto, labelled)
+    if loop_lane:
+        _loop_lane(ax, trace, bar, min_width, upto)
+    if links is None:
+        links = labelled
+    if links:
+        _wake_links(ax, trace, offset, upto)
+    if trace.deadlock and (upto is None or upto >= trace.duration):
+        ax.annotate("deadlock", xy=(trace.duration, -0.6 + offset), color=STALL, fontsize=8,
+                    ha="right", va="bottom", annotation_clip=False)
+    if now is not None:
+        ax.axvline(now, color="#222222", linewidth=1.0, linestyle="--", zorder=6)
+
+    ax.set_xlim(0, span)
+    ax.set_ylim(lanes - 0.5, -0.5)
+    names = (["event loop"] if loop_lane else []) + [t.label for t in trace.tasks]
+    if labelled:
+        ax.set_yticks(range(lanes), names, fontsize=9)
+    else:
+        stride = max(1, lanes // 20)
+        ax.set_yticks(range(0, lanes, stride), [names[i] for i in range(0, lanes, stride)], fontsize=7)
+    ax.set_xlabel(f"time (s), {trace.clock} clock")
+    ax.grid(axis="x", color="#eeeeee", zorder=0)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    if title:
+        ax.set_title(title, fontsize=11, loc="left")
+    _legend(ax, trace, loop_lane)
+    return fig
+
+
+def _label_waits(ax: Any, fig: Figure, labels: list[tuple[int, float, float, str]],
+                 offset: int, span: float) -> None:
+    inches_per_second = fig.get_figwidth() * 0.75 / span
+    for lane, a, b, text in labels:
+        if (b - a) * inches_per_second >= 0.065 * len(text) + 0.1:
+            ax.text((a + b) / 2, lane + offset - 0.2, text, ha="center", va="bottom",
+                    fontsize=7.5, color="#555555", zorder=4, clip_on=True)
+
+
+def _end_markers(ax: Any, trace: "Trace", offset: int, upto: float | None, labelled: bool) -> None:
+    for outcome, (marker, colour) in END_MARKERS.items():
+        points = [(t.finished, lane + offset) for lane, t in enumerate(trace.tasks)
+                  if t.outcome == outcome and t.finished is not None
+                  and (upto is None or t.finished <= upto)]
+        if points:
+            xs, ys = zip(*points)
+            ax.scatter(xs, ys, marker=marker, color=colour, s=42 if labelled else 8, zorder=5,
+                       edgecolors="white", linewidths=0.6)
+
+
+def _loop_lane(ax: Any, trace: "Trace", bar: float, min_width: float, upto: float | None) -> None:
+    busy = [(0, a, b) for a, b in trace.busy() if upto is None or a <= upto]
+    if busy:
+        ax.add_collection(PolyCollection(_bars(np.array(busy, dtype=float), bar, min_width),
+                                         facecolors=LOOP_BUSY, edgecolors="none", zorder=3))
+    for stall in trace.stalls:
+        step = trace.tasks[stall.task].steps[stall.step]
+        if upto is not None and step.start > upto:
+            continue
+        ax.add_patch(_rect(step.start, max(step.end, step.start + min_width), 0, bar, STALL))
+        ax.text((step.start + step.end) / 2, -0.42, f"blocked {stall.real_duration:.1f} s",
+                ha="center", va="bottom", fontsize=8, color=STALL, zorder=6)
+
+
+def _rect(x0: float, x1: float, y: float, height: float, colour: str) -> Any:
+    from matplotlib.patches import Rectangle
+    return Rectangle((x0, y - height / 2), x1 - x0, height, facecolor=colour, edgecolor="none", zorder=4)
+
+
+def _wake_links(ax: Any, trace: "Trace", offset: int, upto: float | None) -> None:
+    for link in trace.links[:MAX_LINKS]:
+        if upto is not None and link.time > upto:
+            continue
+        ax.annotate("", xy=(link.time, link.woken + offset), xytext=(link.time, link.waker + offset),
+                    arrowprops=dict(arrowstyle="-|>", color=LINK, linewidth=1.2, shrinkA=3, shrinkB=6),
+                    zorder=6)
+
+
+def _legend(ax: Any, trace: "Trace", loop_lane: bool) -> None:
+    handles = [Patch(facecolor=RUNNING, label="running"),
+               Patch(facecolor="none", edgecolor=READY, hatch="////", label="ready"),
+               Patch(facecolor=WAITING, label="waiting")]
+    outcomes = {t.outcome for t in trace.tasks}
+    for outcome, (marker, colour) in END_MARKERS.items():
+        if outcome in outcomes:
+            handles.append(Line2D([], [], marker=marker, color=colour, linestyle="none", label=outcome))
+    if trace.links:
+        handles.append(Line2D([], [], color=LINK, marker=">", label="wakes up"))
+    if loop_lane:
+        handles.append(Patch(facecolor=LOOP_BUSY, label="loop busy"))
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
+
+
+class Chart:
+    """A drawn Gantt chart: shows itself in a notebook, saves to PNG."""
+
+    def __init__(self, trace: "Trace", **options: Any) -> None:
+        self.trace = trace
+        self.figure = draw_gantt(trace, **options)
+
+    def png(self) -> bytes:
+        buffer = io.BytesIO()
+        self.figure.savefig(buffer, format="png", metadata={"Software": None})
+        return buffer.getvalue()
+
+    def save(self, path: str) -> None:
+        self.figure.savefig(path, metadata={"Software": None} if str(path).endswith(".png") else None)
+
+    def _repr_png_(self) -> bytes:
+        return self.png()
+
+    def __repr__(self) -> str:
+        return f"<Gantt chart: {self.trace.summary()}>"

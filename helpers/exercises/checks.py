@@ -1,0 +1,53 @@
+"""Questions a checker asks of a trace, in the words of the chart."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..model import TaskTrace, Trace
+
+
+def tasks_running(trace: "Trace", coroutine: str) -> list["TaskTrace"]:
+    """The tasks whose own coroutine is `coroutine` (e.g. "download")."""
+    return [t for t in trace.tasks if t.coroutine == coroutine]
+
+
+def calls_of(trace: "Trace", coroutine: str) -> list[tuple[float, float]]:
+    """(start, end) of every run of `coroutine`, as its own task or awaited inside another.
+
+    A run inside another task is found from the steps whose coroutine chain
+    contains `coroutine`: it starts at the first such step and ends at the next
+    step that no longer has it.
+    """
+    runs: list[tuple[float, float]] = []
+    for task in trace.tasks:
+        if task.coroutine == coroutine:
+            if task.started is not None and task.finished is not None:
+                runs.append((task.started, task.finished))
+            continue
+        began = None
+        for step in task.steps:
+            inside = coroutine in step.coroutines[1:]
+            if inside and began is None:
+                began = step.start
+            elif not inside and began is not None:
+                runs.append((began, step.start))
+                began = None
+        if began is not None and task.finished is not None:
+            runs.append((began, task.finished))
+    return runs
+
+
+def most_at_once(intervals: list[tuple[float, float]]) -> int:
+    """The largest number of intervals that overlap at one instant (open intervals)."""
+    edges = sorted([(a, 1) for a, b in intervals if b > a] + [(b, -1) for a, b in intervals if b > a])
+    best = current = 0
+    for _, delta in edges:
+        current += delta
+        best = max(best, current)
+    return best
+
+
+def seconds(value: float) -> str:
+    return f"{value:.2f} s"

@@ -1,0 +1,81 @@
+"""Write a `Trace` to files: the course's JSON format and Chrome's trace format.
+
+JSON (documented in the README): ``{"clock", "duration", "tasks": [...]}``;
+each task has name, created, started, finished, outcome and steps of
+``{"start", "end", "waits_on"}`` (plus a few extras). The Chrome trace event
+format opens in Perfetto or chrome://tracing: one row per task.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .model import Trace
+
+
+def _seconds(value: float | None) -> float | None:
+    return None if value is None else round(value, 9)
+
+
+def trace_to_json(trace: "Trace") -> dict[str, Any]:
+    return {
+        "clock": trace.clock,
+        "duration": _seconds(trace.duration),
+        "deadlock": trace.deadlock,
+        "tasks": [{
+            "name": t.name,
+            "coroutine": t.coroutine,
+            "created_by": t.created_by,
+            "created": _seconds(t.created),
+            "started": _seconds(t.started),
+            "finished": _seconds(t.finished),
+            "outcome": t.outcome,
+            "detail": t.detail,
+            "steps": [{"start": _seconds(s.start), "end": _seconds(s.end), "waits_on": s.waits_on,
+                       "ready": _seconds(s.ready), "woken_by": s.woken_by,
+                       "coroutines": list(s.coroutines),
+                       "real_duration": _seconds(s.real_duration)} for s in t.steps],
+        } for t in trace.tasks],
+        "links": [{"from": trace.tasks[l.waker].name, "to": trace.tasks[l.woken].name,
+                   "time": _seconds(l.time)} for l in trace.links],
+    }
+
+
+def trace_to_chrome(trace: "Trace") -> dict[str, Any]:
+    """Chrome trace events: complete events ("X") for steps, waits and ready spans."""
+    us = 1e6
+    events: list[dict[str, Any]] = [{"ph": "M", "name": "process_name", "pid": 1,
+                                     "args": {"name": f"asyncio ({trace.clock} clock)"}}]
+    for t in trace.tasks:
+        tid = t.id + 1
+        events.append({"ph": "M", "name": "thread_name", "pid": 1, "tid": tid, "args": {"name": t.label}})
+        events.append({"ph": "M", "name": "thread_sort_index", "pid": 1, "tid": tid, "args": {"sort_index": tid}})
+        previous = None
+        for i, s in enumerate(t.steps):
+            if previous is not None:
+                events.append({"ph": "X", "name": f"waits on {previous.waits_on}", "cat": "waiting",
+                               "pid": 1, "tid": tid, "ts": previous.end * us,
+                               "dur": max(s.ready - previous.end, 0) * us})
+            if s.start > s.ready:
+                events.append({"ph": "X", "name": "ready", "cat": "ready", "pid": 1, "tid": tid,
+                               "ts": s.ready * us, "dur": (s.start - s.ready) * us})
+            events.append({"ph": "X", "name": f"step {i + 1}", "cat": "running", "pid": 1, "tid": tid,
+                           "ts": s.start * us, "dur": max(s.end - s.start, 0) * us,
+                           "args": {"coroutines": " > ".join(s.coroutines), "woken_by": s.woken_by}})
+            previous = s
+        if t.finished is not None:
+            events.append({"ph": "i", "s": "t", "name": f"{t.outcome} {t.detail}".strip(),
+                           "pid": 1, "tid": tid, "ts": t.finished * us})
+    return {"traceEvents": events, "displayTimeUnit": "ms"}
+
+
+def write_json(trace: "Trace", path: str) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(trace_to_json(trace), f, indent=1, ensure_ascii=False)
+
+
+def write_chrome(trace: "Trace", path: str) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(trace_to_chrome(trace), f)

@@ -1,0 +1,296 @@
+"""From the recorder's raw log to a model a learner can read: tasks, steps, waits.
+
+Each task's life is a row of intervals: *ready* (queued on the loop, waiting
+for its turn), *running* (one step of its coroutine), *waiting* (suspended on
+something: ``sleep(2)``, ``Task-2``, ``Future pending``, ``Queue.get`` ...).
+A `Trace` holds those rows plus the loop-wide order of events, the wake-up
+links (which step resolved what another task waited on) and, if the run
+ended that way, the deadlock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+from .record.recorder import (CANCELLED, CREATED, EXCEPTION, EXITED, NO_TASK, RESULT,
+                              SCHEDULED, STEPPED, WIDTH, Recorder)
+
+OUTCOMES = {RESULT: "result", EXCEPTION: "exception", CANCELLED: "cancelled"}
+# A step that holds the loop this long (real time) is a stall, as in asyncio's debug mode.
+STALL_SECONDS = 0.1
+
+_ASYNCIO_DIR = os.path.dirname(asyncio.__file__)
+# asyncio's own coroutines that a learner recognises by name when a task waits inside them.
+_WAIT_NAMES = {
+    "Queue.get": "Queue.get", "Queue.put": "Queue.put", "Lock.acquire": "Lock.acquire",
+    "Event.wait": "Event.wait", "Condition.wait": "Condition.wait",
+    "Semaphore.acquire": "Semaphore.acquire", "Barrier.wait": "Barrier.wait",
+    "wait": "asyncio.wait", "_wait": "asyncio.wait", "as_completed": "as_completed",
+    "TaskGroup.__aexit__": "TaskGroup", "TaskGroup._aexit": "TaskGroup",
+}
+
+
+@dataclass
+class Step:
+    """One turn of a task on the loop, and what it waited on afterwards."""
+    start: float           # clock seconds since the run began
+    end: float
+    ready: float           # when it was queued (<= start); start - ready is time spent ready
+    woken_by: str          # "created by Task-1", "Task-2", "timer", "itself", "thread job", "the loop"
+    waits_on: str          # what it waited on after this step; "" after the last one
+    coroutines: tuple[str, ...]  # the chain of the learner's coroutines, innermost last
+    real_start: float      # seconds of real time since the run began
+    real_duration: float   # real seconds the step held the loop
+
+
+@dataclass
+class TaskTrace:
+    """One Task's whole life."""
+    id: int
+    name: str
+    coroutine: str
+    created: float
+    created_by: str | None
+    steps: list[Step] = field(default_factory=list)
+    outcome: str | None = None      # "result", "exception", "cancelled", or None if unfinished
+    detail: str = ""                # repr of the result, or "Type: message"
+    finished: float | None = None
+
+    @property
+    def started(self) -> float | None:
+        return self.steps[0].start if self.steps else None
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} {self.coroutine}()"
+
+
+@dataclass
+class WakeLink:
+    """A step of one task resolved what another task waited on."""
+    waker: int          # task id
+    waker_step: int
+    woken: int
+    woken_step: int
+    time: float
+
+
+@dataclass
+class Event:
+    """One moment of the run, in the order the loop lived it."""
+    time: float
+    task: int
+    kind: str            # created, ready, runs, waits, finished
+    detail: str = ""
+    step: int = -1       # index of the task's step this event belongs to
+
+
+@dataclass
+class Stall:
+    """A step that held the loop for a long time (real clock): nothing else ran."""
+    task: int
+    step: int
+    start: float
+    real_duration: float
+
+
+@dataclass
+class Trace:
+    """What one traced run did: build it with `build_trace`, draw it with `.chart()`."""
+    clock: str
+    tasks: list[TaskTrace]
+    events: list[Event]
+    links: list[WakeLink]
+    duration: float
+    real_duration: float
+    deadlock: str | None = None
+    stalls: list[Stall] = field(default_factory=list)
+    result: Any = field(default=None, repr=False)   # what the traced coroutine returned
+
+    def task(self, name: str) -> TaskTrace:
+        for t in self.tasks:
+            if t.name == name:
+                return t
+        raise KeyError(f"no task named {name!r}; tasks: {', '.join(t.name for t in self.tasks)}")
+
+    def busy(self) -> list[tuple[float, float]]:
+        """When the loop was running a task step (merged intervals, clock seconds)."""
+        spans = sorted((s.start, s.end) for t in self.tasks for s in t.steps)
+        merged: list[tuple[float, float]] = []
+        for a, b in spans:
+            if merged and a <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+            else:
+                merged.append((a, b))
+        return merged
+
+    # Drawing and export live in their own modules; these are shortcuts.
+    def chart(self, **options: Any) -> Any:
+        """A Gantt chart of this trace (see `helpers.draw.gantt.draw_gantt`)."""
+        from .draw.gantt import Chart
+        return Chart(self, **options)
+
+    def table(self) -> str:
+        """The same trace as a table of events, for reading rather than looking."""
+        from .draw.table import event_table
+        return event_table(self)
+
+    def to_json(self) -> dict[str, Any]:
+        from .export import trace_to_json
+        return trace_to_json(self)
+
+    def to_chrome(self) -> dict[str, Any]:
+        from .export import trace_to_chrome
+        return trace_to_chrome(self)
+
+    def summary(self) -> str:
+        n = len(self.tasks)
+        text = (f"Trace: {n} task{'s' if n != 1 else ''}, {self.duration:.2f} s"
+                f" on the {self.clock} clock")
+        if self.deadlock:
+            text += " (ended in a deadlock)"
+        return text
+
+    def __repr__(self) -> str:
+        return self.summary()
+
+    def _repr_png_(self) -> bytes:
+        return self.chart()._repr_png_()
+
+
+def describe_awaited(rec: Recorder, task_id: int, awaited: Any, chain_id: int | None) -> str:
+    """Say in a learner's words what a suspended task waits on."""
+    if chain_id is None:
+        chain_id = rec.chain_of(rec.coros[task_id])
+    inner = _innermost_asyncio_name(rec.chain_codes[chain_id])
+    if awaited is None:
+        return "yield to loop"
+    if inner == "wait_for":  # 3.12+ awaits the inner task itself, 3.11 a private future
+        return f"wait_for({rec.names[rec.ids[awaited]]})" if awaited in rec.ids else "wait_for"
+    if inner in _WAIT_NAMES:
+        return _WAIT_NAMES[inner]
+    return _describe_object(rec, awaited)
+
+
+def _describe_object(rec: Recorder, awaited: Any) -> str:
+    task_id = rec.ids.get(awaited)
+    if task_id is not None:
+        return rec.names[task_id]
+    delay = rec.sleeps.get(awaited)
+    if delay is not None:
+        return f"sleep({delay:g})"
+    job = rec.jobs.get(awaited)
+    if job is not None:
+        return job
+    if isinstance(awaited, asyncio.Task):
+        return awaited.get_name()
+    children = getattr(awaited, "_children", None)
+    if children is not None:  # gather's future
+        return "gather(" + ", ".join(_describe_object(rec, c) for c in children) + ")"
+    if isinstance(awaited, asyncio.Future):
+        return "Future pending"  # it was pending when the task chose to wait on it
+    return type(awaited).__name__
+
+
+def _innermost_asyncio_name(codes: tuple[Any, ...]) -> str:
+    for code in reversed(codes):
+        if code.co_filename.startswith(_ASYNCIO_DIR):
+            name = code.co_qualname
+            if name in _WAIT_NAMES or name in ("wait_for", "sleep", "to_thread"):
+                return name
+    return ""
+
+
+def coroutine_name(coro: Any) -> str:
+    """``func`` or ``Worker.run``: the qualified name without ``<locals>`` noise."""
+    name = getattr(coro, "__qualname__", None) or type(coro).__name__
+    return name.rsplit(".<locals>.", 1)[-1]
+
+
+def _learner_chain(codes: tuple[Any, ...]) -> tuple[str, ...]:
+    return tuple(c.co_qualname.rsplit(".<locals>.", 1)[-1] for c in codes
+                 if not c.co_filename.startswith(_ASYNCIO_DIR))
+
+
+def _records(log: list[Any]) -> Iterator[tuple[Any, ...]]:
+    for i in range(0, len(log), WIDTH):
+        yield tuple(log[i:i + WIDTH])
+
+
+def build_trace(rec: Recorder, clock: str, deadlock: str | None = None) -> Trace:
+    """Turn a recorder's flat log into a `Trace`."""
+    t0, p0 = rec.start_time, rec.start_perf
+    tasks: list[TaskTrace] = []
+    pending_ready: dict[int, tuple[float, int]] = {}
+    links: list[WakeLink] = []
+    keyed: list[tuple[float, int, int, Event]] = []  # (perf, rank, index, event) to sort
+    chains: dict[int, tuple[str, ...]] = {}
+    end_time = 0.0
+    for index, (kind, tid, t, p, a, b, chain_id, extra) in enumerate(_records(rec.log)):
+        t -= t0
+        if kind == CREATED:
+            parent = rec.names[a] if a != NO_TASK else None
+            tasks.append(TaskTrace(tid, rec.names[tid], coroutine_name(rec.coros[tid]), t, parent))
+            detail = f"{tasks[-1].coroutine}()" + (f", by {parent}" if parent else "")
+            keyed.append((p, 1, index, Event(t, tid, "created", detail)))
+            end_time = max(end_time, t)
+            continue
+        task = tasks[tid]
+        if kind == SCHEDULED:
+            if tid not in pending_ready:
+                pending_ready[tid] = (t, a)
+                woken_step = len(task.steps)
+                if a not in (NO_TASK, tid) and woken_step > 0:
+                    links.append(WakeLink(a, len(tasks[a].steps), tid, woken_step, t))
+                keyed.append((p, 1, index, Event(t, tid, "ready", step=woken_step)))
+            continue
+        end = a - t0
+        end_time = max(end_time, end)
+        ready, waker = pending_ready.pop(tid, (t if not task.steps else None, NO_TASK))
+        step_index = len(task.steps)
+        if chain_id not in chains:
+            chains[chain_id] = _learner_chain(rec.chain_codes[chain_id])
+        if kind == STEPPED:
+            waits_on = describe_awaited(rec, tid, extra, chain_id)
+        else:
+            waits_on = ""
+        woken_by = _woken_by(rec, task, waker, tid, step_index)
+        step = Step(t, end, t if ready is None else ready, woken_by, waits_on, chains[chain_id],
+                    p - p0, b - p)
+        task.steps.append(step)
+        keyed.append((p, 0, index, Event(t, tid, "runs", step=step_index)))
+        if kind == STEPPED:
+            keyed.append((b, 1, index, Event(end, tid, "waits", waits_on, step_index)))
+        else:
+            outcome, detail = rec.exits[tid]
+            if rec.tasks[tid] is not None and rec.tasks[tid].cancelled():
+                outcome, detail = CANCELLED, ""
+            task.outcome, task.detail, task.finished = OUTCOMES[outcome], detail, end
+            text = task.outcome + (f": {detail}" if detail else "")
+            keyed.append((b, 1, index, Event(end, tid, "finished", text, step_index)))
+    keyed.sort(key=lambda k: k[:3])
+    events = [k[3] for k in keyed]
+    stalls = [Stall(t.id, i, s.start, s.real_duration)
+              for t in tasks for i, s in enumerate(t.steps) if s.real_duration >= STALL_SECONDS]
+    return Trace(clock, tasks, events, links, end_time, time.perf_counter() - p0, deadlock, stalls)
+
+
+def _woken_by(rec: Recorder, task: TaskTrace, waker: int, tid: int, step_index: int) -> str:
+    if step_index == 0:
+        return f"created by {task.created_by}" if task.created_by else "created"
+    if waker == tid:
+        return "itself"
+    if waker != NO_TASK:
+        return rec.names[waker]
+    previous = task.steps[-1].waits_on
+    if previous == "yield to loop":
+        return "itself"
+    if previous.startswith("sleep(") or previous.startswith("wait_for("):
+        return "timer"
+    if previous.startswith("thread job"):
+        return "thread job"
+    return "the loop"

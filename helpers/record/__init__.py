@@ -1,0 +1,1 @@
+"""Recording: a loop that notes every Task's creation, steps, waits and end."""

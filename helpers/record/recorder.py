@@ -1,0 +1,219 @@
+"""The hot path: what every Task of a traced run does, stored as raw values.
+
+A `Recorder` belongs to one `TracingLoop`. The loop hands it each coroutine a
+Task is about to drive; the recorder wraps it in a `CoroutineProxy` whose
+`send`/`throw` note when a step begins, when it ends and what the coroutine
+yielded (the thing it now waits on). Nothing here builds event objects: each
+event is eight values appended to one flat list, and `helpers.model` turns
+that list into spans afterwards. Objects per event would bring the garbage
+collector in and roughly double the cost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections.abc
+import types
+from time import perf_counter
+from typing import Any
+
+# Event kinds, and the width of one record in `Recorder.log`.
+CREATED, SCHEDULED, STEPPED, EXITED = 0, 1, 2, 3
+WIDTH = 8
+# Outcome codes stored with EXITED.
+RESULT, EXCEPTION, CANCELLED = 0, 1, 2
+NO_TASK = -1
+
+_CoroutineType = types.CoroutineType
+_GeneratorType = types.GeneratorType
+
+
+class CoroutineProxy:
+    """Stands in for a task's coroutine and notes every step the Task takes.
+
+    Explicit members only: forwarding through ``__getattr__`` would slow the
+    lookups the Task itself makes on every step.
+    """
+
+    __slots__ = ("_coro", "_send", "_throw", "_rec", "_id", "__weakref__")
+
+    def __init__(self, coro: Any, recorder: "Recorder", task_id: int) -> None:
+        self._coro = coro
+        self._send = coro.send
+        self._throw = coro.throw
+        self._rec = recorder
+        self._id = task_id
+
+    def send(self, value: Any) -> Any:
+        rec = self._rec
+        outer = rec.running
+        rec.running = self._id
+        t0 = rec.now()
+        p0 = perf_counter()
+        try:
+            awaited = self._send(value)
+        except BaseException as exc:
+            rec.running = outer
+            rec.note_exit(self._id, t0, p0, exc)
+            raise
+        rec.running = outer
+        rec.log.extend((STEPPED, self._id, t0, p0, rec.now(), perf_counter(),
+                        rec.chain_of(self._coro), awaited))
+        return awaited
+
+    def throw(self, *exc_info: Any) -> Any:
+        rec = self._rec
+        outer = rec.running
+        rec.running = self._id
+        t0 = rec.now()
+        p0 = perf_counter()
+        try:
+            awaited = self._throw(*exc_info)
+        except BaseException as exc:
+            rec.running = outer
+            rec.note_exit(self._id, t0, p0, exc)
+            raise
+        rec.running = outer
+        rec.log.extend((STEPPED, self._id, t0, p0, rec.now(), perf_counter(),
+                        rec.chain_of(self._coro), awaited))
+        return awaited
+
+    def close(self) -> None:
+        self._coro.close()
+
+    def __await__(self) -> "CoroutineProxy":
+        return self
+
+    def __iter__(self) -> "CoroutineProxy":
+        return self
+
+    def __next__(self) -> Any:
+        return self.send(None)
+
+    # What asyncio's reprs and Task.get_stack() read from a coroutine.
+    @property
+    def cr_code(self) -> Any:
+        return self._coro.cr_code
+
+    @property
+    def cr_frame(self) -> Any:
+        return self._coro.cr_frame
+
+    @property
+    def cr_await(self) -> Any:
+        return self._coro.cr_await
+
+    @property
+    def cr_running(self) -> bool:
+        return self._coro.cr_running
+
+    @property
+    def __name__(self) -> str:  # type: ignore[override]
+        # (a class body cannot define __qualname__ as a property; asyncio's
+        # reprs fall back to __name__)
+        return self._coro.__name__
+
+    def __repr__(self) -> str:
+        return repr(self._coro)
+
+
+class Recorder:
+    """Raw event log of one traced run: flat lists of numbers and references."""
+
+    def __init__(self, now: Any) -> None:
+        self.now = now                      # the loop's clock (virtual or real)
+        self.log: list[Any] = []            # WIDTH values per event
+        self.tasks: list[Any] = []          # Task by task id
+        self.coros: list[Any] = []          # the learner's coroutine, by task id
+        self.names: list[str] = []
+        self.ids: dict[Any, int] = {}       # task -> id
+        self.exits: dict[int, tuple[str, str]] = {}  # id -> (type, message) or repr(result)
+        self.sleeps: dict[Any, float] = {}  # sleep future -> delay
+        self.jobs: dict[Any, str] = {}      # executor future -> label
+        self.running = NO_TASK
+        self.chain_codes: list[tuple[Any, ...]] = []
+        self._chain_root: dict[Any, Any] = {}
+        self.start_time = now()
+        self.start_perf = perf_counter()
+
+    # --- called by the loop -------------------------------------------------
+    def wrap(self, coro: Any, name: str | None) -> tuple[CoroutineProxy, str]:
+        """A proxy for a coroutine a new Task will drive, and the task's name."""
+        task_id = len(self.coros)
+        self.coros.append(coro)
+        self.tasks.append(None)  # filled by task_created(); an eager task steps before that
+        if name is None:
+            name = f"Task-{task_id + 1}"
+        self.names.append(str(name))
+        self.log.extend((CREATED, task_id, self.now(), perf_counter(),
+                         self.running, 0.0, 0, None))
+        return CoroutineProxy(coro, self, task_id), name
+
+    def task_created(self, task: asyncio.Task, task_id: int) -> None:
+        self.tasks[task_id] = task
+        self.ids[task] = task_id
+
+    def note_scheduled(self, task_id: int, waker: int) -> None:
+        """The task became ready: a step of it is queued on the loop, because of `waker`."""
+        self.log.extend((SCHEDULED, task_id, self.now(), perf_counter(), waker, 0.0, 0, None))
+
+    def note_exit(self, task_id: int, t0: float, p0: float, exc: BaseException) -> None:
+        if isinstance(exc, StopIteration):
+            outcome, detail = RESULT, _short_repr(exc.value)
+        elif isinstance(exc, asyncio.CancelledError):
+            outcome, detail = CANCELLED, ""
+        else:
+            outcome, detail = EXCEPTION, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        self.exits[task_id] = (outcome, detail)
+        self.log.extend((EXITED, task_id, t0, p0, self.now(), perf_counter(),
+                         self.chain_of(self.coros[task_id]), outcome))
+
+    def chain_of(self, coro: Any) -> int:
+        """Id of the chain of coroutines `coro` is suspended in (outermost first).
+
+        Walks ``cr_await`` down to the innermost coroutine and interns the chain
+        in a trie of code objects, so a repeated chain costs a few dict look-ups
+        and allocates nothing.
+        """
+        node = self._chain_root
+        c = coro
+        while c is not None:
+            kind = type(c)
+            if kind is _CoroutineType:
+                code = c.cr_code
+                nxt = c.cr_await
+            elif kind is _GeneratorType:
+                code = c.gi_code
+                nxt = c.gi_yieldfrom
+            else:
+                break
+            child = node.get(code)
+            if child is None:
+                child = self._new_chain(node, code)
+            node = child
+            c = nxt
+        chain_id = node.get(None)
+        if chain_id is None:
+            chain_id = self._new_chain(node, None)
+        return chain_id
+
+    def _new_chain(self, parent: dict[Any, Any], code: Any) -> Any:
+        if code is None:
+            chain_id = len(self.chain_codes)
+            self.chain_codes.append(parent.get("codes", ()))
+            parent[None] = chain_id
+            return chain_id
+        child = {"codes": parent.get("codes", ()) + (code,)}
+        parent[code] = child
+        return child
+
+
+collections.abc.Coroutine.register(CoroutineProxy)
+
+
+def _short_repr(value: Any, limit: int = 60) -> str:
+    try:
+        text = repr(value)
+    except Exception:  # a learner's object whose __repr__ fails
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -1,0 +1,183 @@
+"""Run a learner's coroutine on a loop we control, and hand back its `Trace`.
+
+A Jupyter kernel already runs an event loop, so ``asyncio.run`` refuses to
+start a second one in a cell. `run_traced` does not touch the kernel's loop:
+it sets a fresh `TracingLoop` as the running loop, runs the coroutine to the
+end on it, and puts the kernel's loop back, so the cell simply waits. In a
+notebook write ``await trace(main())``; in a script, ``run_traced(main())``.
+``with tracing(): asyncio.run(main())`` traces code written the seed's way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+import warnings
+from asyncio import events
+from typing import Any, Coroutine, Iterator
+
+from .model import Trace, build_trace
+from .record.loop import TracingLoop
+
+_last: list[Trace] = []
+
+
+def last_trace() -> Trace | None:
+    """The most recent trace, also when its run ended in an exception."""
+    return _last[-1] if _last else None
+
+
+def check_coroutine(main: Any, where: str = "trace") -> None:
+    """Explain, before anything runs, why `main` cannot be traced."""
+    if asyncio.iscoroutinefunction(main):
+        raise TypeError(f"{where}() needs a coroutine object, and {main.__qualname__} is a coroutine "
+                        f"function. Call it to get one: {where}({main.__qualname__}()).")
+    if not asyncio.iscoroutine(main):
+        hint = " (an awaitable that is already scheduled: await it directly)" if isinstance(main, asyncio.Future) else ""
+        raise TypeError(f"{where}() needs a coroutine object, like {where}(main()); "
+                        f"got {type(main).__name__}{hint}.")
+    if getattr(main, "cr_frame", True) is None:
+        raise RuntimeError(f"this {main.__qualname__}() coroutine object has already run to its end: "
+                           "a coroutine object can be awaited only once. "
+                           f"Call {main.__qualname__}() again to get a fresh one.")
+
+
+def run_traced(main: Coroutine[Any, Any, Any], *, clock: str = "virtual",
+               speed: float | None = None, quiet: bool = False) -> Trace:
+    """Run `main` to its end on a new recording loop and return its trace.
+
+    clock: "virtual" (timers fire at once, times are exact) or "real".
+    speed: on the virtual clock, wait in real time too: 1.0 = real time, 2.0 = twice as fast.
+    If `main` raises, the exception propagates (the trace is in `last_trace()`);
+    a deadlock ends the run and is described in `trace.deadlock`.
+    """
+    check_coroutine(main, "run_traced")
+    loop = TracingLoop(clock, speed)
+    recorder = loop.recorder
+    assert recorder is not None
+    outer = events._get_running_loop()
+    events._set_running_loop(None)
+    error: BaseException | None = None
+    result = None
+    deadlock = None
+    try:
+        with _explained_warnings():
+            try:
+                result = loop.run_until_complete(loop.create_task(main))
+            except BaseException as exc:  # the learner's exception, a deadlock, or an interrupt
+                if loop.deadlock is None:
+                    error = exc
+            deadlock = loop.deadlock
+            _finish(loop)
+    finally:
+        events._set_running_loop(outer)
+        loop.close()
+    trace = build_trace(recorder, clock, str(deadlock) if deadlock else None)
+    trace.result = result
+    _last[:] = [trace]
+    if not quiet:
+        _explain(trace)
+    if error is not None:
+        if hasattr(error, "add_note") and not isinstance(error, KeyboardInterrupt):
+            error.add_note("(helpers: the trace up to this error is in helpers.last_trace())")
+        raise error
+    return trace
+
+
+async def trace(main: Coroutine[Any, Any, Any], *, clock: str = "virtual",
+                speed: float | None = None) -> Trace:
+    """``await trace(main())`` in a notebook cell: run and record `main`, return the trace.
+
+    The cell waits while `main` runs on its own loop; the kernel's loop is left
+    alone. Shown as the last line of a cell, the trace draws its Gantt chart.
+    """
+    check_coroutine(main, "trace")
+    return run_traced(main, clock=clock, speed=speed)
+
+
+@contextlib.contextmanager
+def tracing(clock: str = "virtual", speed: float | None = None) -> Iterator[list[Trace]]:
+    """Trace every ``asyncio.run(...)`` inside the block, written as-is.
+
+    Inside the block ``asyncio.run`` runs its coroutine with `run_traced`
+    (also inside Jupyter, where the real one refuses to run). The list it
+    yields receives one `Trace` per call. Everything is put back on exit.
+    """
+    traces: list[Trace] = []
+    original = asyncio.run
+
+    def traced_run(main: Any, *, debug: bool | None = None, loop_factory: Any = None) -> Any:
+        check_coroutine(main, "asyncio.run")
+        try:
+            t = run_traced(main, clock=clock, speed=speed)
+        except BaseException:
+            if _last:
+                traces.append(_last[-1])
+            raise
+        traces.append(t)
+        return t.result
+
+    asyncio.run = traced_run
+    try:
+        yield traces
+    finally:
+        asyncio.run = original
+
+
+def _finish(loop: TracingLoop) -> None:
+    """What asyncio.run does after the main coroutine: cancel leftovers, shut down."""
+    pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    for task in pending:
+        task.cancel()
+    cleanup = [asyncio.gather(*pending, return_exceptions=True)] if pending else []
+    cleanup += [loop.shutdown_asyncgens, loop.shutdown_default_executor]
+    for awaitable in cleanup:
+        if callable(awaitable):  # the loop's own housekeeping: not the learner's tasks
+            loop.recorder = None
+            awaitable = awaitable()
+        loop.deadlock = None
+        try:
+            loop.run_until_complete(awaitable)
+        except RuntimeError:
+            if loop.deadlock is None:  # a task refusing to be cancelled shows as a second deadlock
+                raise
+
+
+def _explain(trace: Trace) -> None:
+    """Tell the learner, in words, about a deadlock or a step that blocked the loop."""
+    if trace.deadlock:
+        print(trace.deadlock)
+    for stall in trace.stalls[:3]:
+        task = trace.tasks[stall.task]
+        where = " > ".join(task.steps[stall.step].coroutines) or task.coroutine
+        text = (f"Note: {task.name} held the loop for {stall.real_duration:.1f} s of real time in one step"
+                f" (in {where}), so no other task could run. A blocking call such as time.sleep()"
+                " inside a coroutine does that; await asyncio.sleep() lets the loop go on.")
+        if trace.clock == "virtual":
+            text += (" The virtual clock does not count real time spent inside a step:"
+                     " trace with clock='real' to see the stall on the chart.")
+        print(text)
+
+
+@contextlib.contextmanager
+def _explained_warnings() -> Iterator[None]:
+    """Add an explanation to "coroutine ... was never awaited" warnings."""
+    shown = warnings.showwarning
+
+    def show(message: Any, category: type, filename: str, lineno: int, file: Any = None,
+             line: str | None = None) -> None:
+        text = str(message)
+        if category is RuntimeWarning and "was never awaited" in text:
+            name = text.split("'")[1] if "'" in text else "a coroutine"
+            print(f"Warning: coroutine {name}() was called but never awaited, so its body never ran. "
+                  f"Calling a coroutine function only makes a coroutine object; write "
+                  f"`await {name.split('.')[-1]}(...)`, or wrap it in asyncio.create_task(...).",
+                  file=sys.stderr)
+            return
+        shown(message, category, filename, lineno, file, line)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", RuntimeWarning)
+        warnings.showwarning = show
+        yield
