@@ -149,8 +149,9 @@ class Trace:
 
     def summary(self) -> str:
         n = len(self.tasks)
-        text = (f"Trace: {n} task{'s' if n != 1 else ''}, {self.duration:.2f} s"
-                f" on the {self.clock} clock")
+        # Real-clock times jitter in the last digits: one decimal keeps the text stable.
+        duration = f"{self.duration:.2f}" if self.clock == "virtual" else f"{self.duration:.1f}"
+        text = f"Trace: {n} task{'s' if n != 1 else ''}, {duration} s on the {self.clock} clock"
         if self.deadlock:
             text += " (ended in a deadlock)"
         return text

@@ -34,7 +34,7 @@ def run(path: pathlib.Path) -> None:
 def main(argv: list[str]) -> int:
     paths = [pathlib.Path(p) for p in argv] or sorted((ROOT / "notebooks").glob("*.ipynb"))
     for path in paths:
-        print(f"running {path.relative_to(ROOT) if path.is_absolute() else path}", flush=True)
+        print(f"running {path}", flush=True)
         run(path.resolve())
     return 0
 

@@ -1,0 +1,81 @@
+"""Jupyter-side help: nest_asyncio2 with an explanation, and plain words for common mistakes.
+
+Imported by `helpers` inside an IPython kernel, it teaches IPython two things:
+a cell whose value is a coroutine object says that nothing ran yet, and the
+"cannot be called from a running event loop" error says why and what to do.
+"""
+
+from __future__ import annotations
+
+import inspect
+import types
+from typing import Any
+
+RUNNING_LOOP_ERRORS = ("cannot be called from a running event loop", "This event loop is already running")
+
+EXPLAIN_RUNNING_LOOP = """\
+Why: Jupyter's kernel already runs an event loop (事件循环) in this thread, and asyncio.run()
+(or loop.run_until_complete()) wants to start one of its own. One thread runs one loop at a time.
+What to do in a notebook:
+  * await main()                    top-level await: the kernel's loop runs it
+  * await trace(main())             the course's way: runs it on its own loop and draws it
+  * with tracing(): asyncio.run(main())   keep the line as written, traced
+  * allow_asyncio_run()             apply nest_asyncio2, after which asyncio.run() works here"""
+
+
+def allow_asyncio_run(quiet: bool = False) -> None:
+    """Apply nest_asyncio2 so that ``asyncio.run(...)`` works inside a notebook cell.
+
+    nest_asyncio2 (the maintained fork of the archived nest_asyncio, with the
+    same API) makes the kernel's running loop *re-entrant*: ``asyncio.run``
+    then runs the coroutine on the kernel's own loop instead of refusing.
+    """
+    import nest_asyncio2
+
+    nest_asyncio2.apply()
+    if not quiet:
+        print("nest_asyncio2 applied. It patched:\n"
+              "  * asyncio.run: runs the coroutine on the loop that is already running\n"
+              "    (the kernel's) instead of raising RuntimeError;\n"
+              "  * that loop's run_until_complete / run_forever / _run_once: they may now be called\n"
+              "    while the loop is running, one run nested inside another;\n"
+              "  * asyncio.Task and asyncio.Future: replaced by their pure-Python versions, which\n"
+              "    tolerate being stepped from inside a nested run.\n"
+              "The patch lasts until the kernel restarts.")
+
+
+def _describe_coroutine(coro: Any, printer: Any, cycle: bool) -> None:
+    name = coro.__qualname__.rsplit(".<locals>.", 1)[-1]
+    state = {inspect.CORO_CREATED: "nothing in it has run yet",
+             inspect.CORO_SUSPENDED: "it is paused at an await",
+             inspect.CORO_RUNNING: "it is running",
+             inspect.CORO_CLOSED: "it has already run to its end"}[inspect.getcoroutinestate(coro)]
+    printer.text(f"<coroutine object {name}> ({state}: a coroutine object is a plan, not a run."
+                 f" Run it with `await {name}(...)` or `await trace({name}(...))`.)")
+
+
+def _explain_running_loop(shell: Any, etype: type, value: BaseException, tb: Any,
+                          tb_offset: Any = None) -> Any:
+    shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
+    if any(text in str(value) for text in RUNNING_LOOP_ERRORS):
+        print(EXPLAIN_RUNNING_LOOP)
+    return None
+
+
+def teach_ipython(shell: Any = None) -> bool:
+    """Register the explanations with IPython; False outside IPython."""
+    if shell is None:
+        try:
+            from IPython import get_ipython
+        except ImportError:
+            return False
+        shell = get_ipython()
+    if shell is None:
+        return False
+    formatter = shell.display_formatter.formatters["text/plain"]
+    formatter.for_type(types.CoroutineType, _describe_coroutine)
+    shell.set_custom_exc((RuntimeError,), _explain_running_loop)
+    return True
+
+
+__all__ = ["allow_asyncio_run", "teach_ipython"]
