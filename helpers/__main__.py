@@ -1,4 +1,4 @@
-"""``python -m helpers trace PROGRAM.py``: run an ordinary asyncio script traced.
+"""``python -m helpers trace PROGRAM.py [options] [-- ARGS]``: run an ordinary asyncio script traced.
 
 The script runs as ``__main__`` with ``asyncio.run`` traced (see `tracing`);
 its trace is printed as a table and written as JSON, a Chrome trace or a PNG.
@@ -21,7 +21,6 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     cmd = commands.add_parser("trace", help="run PROGRAM.py under the recorder and write its trace")
     cmd.add_argument("program", help="an asyncio script that calls asyncio.run(...) itself")
-    cmd.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the script")
     cmd.add_argument("--clock", choices=("virtual", "real"), default="virtual")
     cmd.add_argument("--speed", type=float, default=None,
                      help="virtual clock only: also wait in real time (1.0 = real time)")
@@ -29,12 +28,14 @@ def main(argv: list[str] | None = None) -> int:
     cmd.add_argument("--chrome", metavar="OUT.json", help="write a Chrome trace (opens in Perfetto)")
     cmd.add_argument("--png", metavar="OUT.png", help="draw the Gantt chart to a PNG file")
     cmd.add_argument("--quiet", action="store_true", help="do not print the event table")
-    options = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    script_args = argv[argv.index("--") + 1:] if "--" in argv else []   # PROGRAM.py's own arguments
+    options = parser.parse_args(argv[:len(argv) - len(script_args) - (1 if script_args else 0)])
 
     if not os.path.isfile(options.program):
         print(f"helpers trace: no such file: {options.program}", file=sys.stderr)
         return 2
-    sys.argv = [options.program, *options.args]
+    sys.argv = [options.program, *script_args]
     sys.path.insert(0, os.path.dirname(os.path.abspath(options.program)))
     status = 0
     with tracing(options.clock, options.speed) as traces:

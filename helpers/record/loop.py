@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import inspect
 import selectors
 import sys
 import time
@@ -86,9 +87,10 @@ class _ClockSelector:
         return []
 
     def _grace_or_deadlock(self) -> list[Any]:
+        stuck_since = self._loop.time()
         events = self._selector.select(DEADLOCK_GRACE)
         if not events:
-            self._loop.deadlocked()
+            self._loop.deadlocked(stuck_since)
         return events
 
     def __getattr__(self, name: str) -> Any:  # register, unregister, close, get_map ...
@@ -135,8 +137,9 @@ class TracingLoop(asyncio.SelectorEventLoop):
         return (not self._ready and not self.jobs_running
                 and len(self._selector.get_map()) <= 1)  # only the loop's own self-pipe
 
-    def deadlocked(self) -> None:
-        self.deadlock = Deadlock(self.time(), self.waiting_tasks())
+    def deadlocked(self, since: float) -> None:
+        start = self.recorder.start_time if self.recorder else 0.0
+        self.deadlock = Deadlock(since - start, self.waiting_tasks())
         self.stop()
 
     def waiting_tasks(self) -> list[tuple[str, str]]:
@@ -173,10 +176,12 @@ class TracingLoop(asyncio.SelectorEventLoop):
         if task._source_traceback:
             del task._source_traceback[-1]
         rec.task_created(task, task_id)
-        if eager and not task.done() and task._fut_waiter is None:
-            # An eager task that yielded a bare `yield` is queued without call_soon
-            # having seen it: it was scheduled before we knew the task object.
-            rec.note_scheduled(task_id, task_id)
+        if not task.done() and task._fut_waiter is None:
+            # Queued by the Task's constructor, before we knew the task object:
+            # its first step (queued by its creator), or the next one of an eager
+            # task whose first step yielded to the loop (queued by itself).
+            stepped = inspect.getcoroutinestate(coro) != inspect.CORO_CREATED
+            rec.note_scheduled(task_id, task_id if stepped else rec.running)
         return task
 
     def call_soon(self, callback: Callable[..., Any], *args: Any,
