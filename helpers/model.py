@@ -166,7 +166,8 @@ class Trace:
 def describe_awaited(rec: Recorder, task_id: int, awaited: Any, chain_id: int | None) -> str:
     """Say in a learner's words what a suspended task waits on."""
     if chain_id is None:
-        chain_id = rec.chain_of(rec.coros[task_id])
+        coro = rec.coros[task_id]
+        chain_id = rec.chain_of(rec.chain_node(rec.chain_root, coro), getattr(coro, "cr_await", None))
     inner = _innermost_asyncio_name(rec.chain_codes[chain_id])
     if awaited is None:
         return "yield to loop"
@@ -224,7 +225,8 @@ def _records(log: list[Any]) -> Iterator[tuple[Any, ...]]:
 
 def build_trace(rec: Recorder, clock: str, deadlock: str | None = None) -> Trace:
     """Turn a recorder's flat log into a `Trace`."""
-    t0, p0 = rec.start_time, rec.start_perf
+    p0 = rec.start_perf
+    virtual = rec.virtual
     tasks: list[TaskTrace] = []
     pending_ready: dict[int, tuple[float, int]] = {}
     links: list[WakeLink] = []
@@ -232,7 +234,8 @@ def build_trace(rec: Recorder, clock: str, deadlock: str | None = None) -> Trace
     chains: dict[int, tuple[str, ...]] = {}
     end_time = 0.0
     for index, (kind, tid, t, p, a, b, chain_id, extra) in enumerate(_records(rec.log)):
-        t -= t0
+        if not virtual:
+            t = p - p0
         if kind == CREATED:
             parent = rec.names[a] if a != NO_TASK else None
             tasks.append(TaskTrace(tid, rec.names[tid], coroutine_name(rec.coros[tid]), t, parent))
@@ -249,7 +252,7 @@ def build_trace(rec: Recorder, clock: str, deadlock: str | None = None) -> Trace
                     links.append(WakeLink(a, len(tasks[a].steps), tid, woken_step, t))
                 keyed.append((p, 1, index, Event(t, tid, "ready", step=woken_step)))
             continue
-        end = a - t0
+        end = a if virtual else b - p0
         end_time = max(end_time, end)
         ready, waker = pending_ready.pop(tid, (t if not task.steps else None, NO_TASK))
         step_index = len(task.steps)
@@ -266,6 +269,9 @@ def build_trace(rec: Recorder, clock: str, deadlock: str | None = None) -> Trace
         keyed.append((p, 0, index, Event(t, tid, "runs", step=step_index)))
         if kind == STEPPED:
             keyed.append((b, 1, index, Event(end, tid, "waits", waits_on, step_index)))
+            if extra is None and tid not in pending_ready:  # yielded to the loop: queued at once
+                pending_ready[tid] = (end, tid)
+                keyed.append((b, 2, index, Event(end, tid, "ready", step=step_index + 1)))
         else:
             outcome, detail = rec.exits[tid]
             if rec.tasks[tid] is not None and rec.tasks[tid].cancelled():

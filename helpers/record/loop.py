@@ -25,11 +25,12 @@ import inspect
 import selectors
 import sys
 import time
-from asyncio import futures
+from asyncio import events, futures, tasks
+from time import perf_counter
 from contextvars import Context
 from typing import Any, Callable
 
-from .recorder import Recorder
+from .recorder import NO_TASK, SCHEDULED, Recorder
 
 # How long a loop with nothing to do waits for a thread to call back before it
 # calls the situation a deadlock.
@@ -87,7 +88,8 @@ class _ClockSelector:
         return []
 
     def _grace_or_deadlock(self) -> list[Any]:
-        stuck_since = self._loop.time()
+        rec = self._loop.recorder
+        stuck_since = rec.clock_time() if rec is not None else 0.0
         events = self._selector.select(DEADLOCK_GRACE)
         if not events:
             self._loop.deadlocked(stuck_since)
@@ -113,7 +115,7 @@ class TracingLoop(asyncio.SelectorEventLoop):
         self._selector = _ClockSelector(self._selector, self)
         self.jobs_running = 0
         self.deadlock: Deadlock | None = None
-        self.recorder = Recorder(self.time)
+        self.recorder = Recorder(self.virtual)
 
     # --- the clock -----------------------------------------------------------
     def time(self) -> float:
@@ -122,7 +124,12 @@ class TracingLoop(asyncio.SelectorEventLoop):
         return super().time()
 
     def advance(self, seconds: float) -> None:
-        self._virtual_now += seconds
+        self._set_virtual_now(self._virtual_now + seconds)
+
+    def _set_virtual_now(self, now: float) -> None:
+        self._virtual_now = now
+        if self.recorder is not None:
+            self.recorder.vnow = now
 
     def advance_to_next_timer(self, timeout: float) -> None:
         """Jump to the next timer, landing exactly on its due time."""
@@ -130,7 +137,7 @@ class TracingLoop(asyncio.SelectorEventLoop):
         scheduled = self._scheduled
         if scheduled and abs(scheduled[0]._when - target) < 1e-9:
             target = scheduled[0]._when
-        self._virtual_now = max(self._virtual_now, target)
+        self._set_virtual_now(max(self._virtual_now, target))
 
     def nothing_can_wake(self) -> bool:
         """No ready callback, no timer, no thread job, no file or socket watched."""
@@ -138,8 +145,7 @@ class TracingLoop(asyncio.SelectorEventLoop):
                 and len(self._selector.get_map()) <= 1)  # only the loop's own self-pipe
 
     def deadlocked(self, since: float) -> None:
-        start = self.recorder.start_time if self.recorder else 0.0
-        self.deadlock = Deadlock(since - start, self.waiting_tasks())
+        self.deadlock = Deadlock(since, self.waiting_tasks())
         self.stop()
 
     def waiting_tasks(self) -> list[tuple[str, str]]:
@@ -181,21 +187,30 @@ class TracingLoop(asyncio.SelectorEventLoop):
             # its first step (queued by its creator), or the next one of an eager
             # task whose first step yielded to the loop (queued by itself).
             stepped = inspect.getcoroutinestate(coro) != inspect.CORO_CREATED
-            rec.note_scheduled(task_id, task_id if stepped else rec.running)
+            rec.note_scheduled(task_id, task_id if stepped else rec.running_task())
         return task
 
     def call_soon(self, callback: Callable[..., Any], *args: Any,
                   context: Context | None = None) -> asyncio.Handle:
         rec = self.recorder
-        if rec is not None:
+        if args and rec is not None:
+            # A task's wake-up: it receives the future that completed. (A task that
+            # yielded to the loop queues its next step with no argument; the model
+            # takes that step's end as its ready time, so it needs no record.)
             task_id = rec.ids.get(getattr(callback, "__self__", None))
             if task_id is not None:
-                # A wake-up receives the future that completed: if that is one of
-                # our tasks, it finished and so woke this one; otherwise whatever
-                # step is running now resolved the future.
-                waker = rec.ids.get(args[0], rec.running) if args else rec.running
-                rec.note_scheduled(task_id, waker)
-        return super().call_soon(callback, *args, context=context)
+                # If the completed future is one of our tasks, its end woke this
+                # one; otherwise whatever step is running now resolved it.
+                waker = rec.ids.get(args[0])
+                if waker is None:
+                    waker = rec.ids.get(tasks.current_task(self), NO_TASK)
+                rec.log.extend((SCHEDULED, task_id, rec.vnow, perf_counter(), waker, 0.0, 0, None))
+        if self._debug or self._closed:
+            return super().call_soon(callback, *args, context=context)
+        # What BaseEventLoop.call_soon does, without two Python frames per task step.
+        handle = events.Handle(callback, args, self, context)
+        self._ready.append(handle)
+        return handle
 
     def call_later(self, delay: float, callback: Callable[..., Any], *args: Any,
                    context: Context | None = None) -> asyncio.TimerHandle:

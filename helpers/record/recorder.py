@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import collections.abc
+import os
 import types
 from time import perf_counter
 from typing import Any
@@ -24,6 +25,8 @@ WIDTH = 8
 RESULT, EXCEPTION, CANCELLED = 0, 1, 2
 NO_TASK = -1
 
+STOP = "stop"  # trie key: do not walk below this coroutine
+_ASYNCIO_DIR = os.path.dirname(asyncio.__file__)
 _CoroutineType = types.CoroutineType
 _GeneratorType = types.GeneratorType
 
@@ -35,7 +38,7 @@ class CoroutineProxy:
     lookups the Task itself makes on every step.
     """
 
-    __slots__ = ("_coro", "_send", "_throw", "_rec", "_id", "__weakref__")
+    __slots__ = ("_coro", "_send", "_throw", "_rec", "_id", "_node", "__weakref__")
 
     def __init__(self, coro: Any, recorder: "Recorder", task_id: int) -> None:
         self._coro = coro
@@ -43,39 +46,55 @@ class CoroutineProxy:
         self._throw = coro.throw
         self._rec = recorder
         self._id = task_id
+        self._node = recorder.chain_node(recorder.chain_root, coro)
 
     def send(self, value: Any) -> Any:
         rec = self._rec
-        outer = rec.running
-        rec.running = self._id
-        t0 = rec.now()
+        t0 = rec.vnow
         p0 = perf_counter()
         try:
             awaited = self._send(value)
         except BaseException as exc:
-            rec.running = outer
             rec.note_exit(self._id, t0, p0, exc)
             raise
-        rec.running = outer
-        rec.log.extend((STEPPED, self._id, t0, p0, rec.now(), perf_counter(),
-                        rec.chain_of(self._coro), awaited))
+        p1 = perf_counter()
+        # Recorder.chain_of, inlined: this runs once per task step.
+        node = self._node
+        c = self._coro.cr_await
+        while c is not None:
+            kind = type(c)
+            if kind is _CoroutineType:
+                child = node.get(c.cr_code)
+                nxt = c.cr_await
+            elif kind is _GeneratorType:
+                child = node.get(c.gi_code)
+                nxt = c.gi_yieldfrom
+            else:
+                break
+            if child is None:  # a chain not seen before: the slow path
+                node = None
+                break
+            node = child
+            if STOP in node:
+                break
+            c = nxt
+        chain_id = None if node is None else node.get(None)
+        if chain_id is None:
+            chain_id = rec.chain_of(self._node, self._coro.cr_await)
+        rec.log.extend((STEPPED, self._id, t0, p0, rec.vnow, p1, chain_id, awaited))
         return awaited
 
     def throw(self, *exc_info: Any) -> Any:
         rec = self._rec
-        outer = rec.running
-        rec.running = self._id
-        t0 = rec.now()
+        t0 = rec.vnow
         p0 = perf_counter()
         try:
             awaited = self._throw(*exc_info)
         except BaseException as exc:
-            rec.running = outer
             rec.note_exit(self._id, t0, p0, exc)
             raise
-        rec.running = outer
-        rec.log.extend((STEPPED, self._id, t0, p0, rec.now(), perf_counter(),
-                        rec.chain_of(self._coro), awaited))
+        rec.log.extend((STEPPED, self._id, t0, p0, rec.vnow, perf_counter(),
+                        rec.chain_of(self._node, self._coro.cr_await), awaited))
         return awaited
 
     def close(self) -> None:
@@ -118,23 +137,37 @@ class CoroutineProxy:
 
 
 class Recorder:
-    """Raw event log of one traced run: flat lists of numbers and references."""
+    """Raw event log of one traced run: flat lists of numbers and references.
 
-    def __init__(self, now: Any) -> None:
-        self.now = now                      # the loop's clock (virtual or real)
+    Each event stores the virtual clock (`vnow`, kept up to date by the loop;
+    always 0 on the real clock) and `perf_counter()`; the model derives the
+    real-clock times from the latter.
+    """
+
+    def __init__(self, virtual: bool) -> None:
+        self.virtual = virtual
+        self.vnow = 0.0
         self.log: list[Any] = []            # WIDTH values per event
         self.tasks: list[Any] = []          # Task by task id
         self.coros: list[Any] = []          # the learner's coroutine, by task id
         self.names: list[str] = []
         self.ids: dict[Any, int] = {}       # task -> id
-        self.exits: dict[int, tuple[str, str]] = {}  # id -> (type, message) or repr(result)
+        self.exits: dict[int, tuple[int, str]] = {}  # id -> (outcome, detail)
         self.sleeps: dict[Any, float] = {}  # sleep future -> delay
         self.jobs: dict[Any, str] = {}      # executor future -> label
-        self.running = NO_TASK
         self.chain_codes: list[tuple[Any, ...]] = []
-        self._chain_root: dict[Any, Any] = {}
-        self.start_time = now()
+        self.chain_root: dict[Any, Any] = {"codes": ()}
         self.start_perf = perf_counter()
+
+    def running_task(self) -> int:
+        """Id of the recorded task whose step is running now, or NO_TASK."""
+        loop = asyncio.events._get_running_loop()
+        current = asyncio.current_task(loop) if loop is not None else None
+        return self.ids.get(current, NO_TASK)
+
+    def clock_time(self) -> float:
+        """Now, in seconds of the run's clock since it began (not for the hot path)."""
+        return self.vnow if self.virtual else perf_counter() - self.start_perf
 
     # --- called by the loop -------------------------------------------------
     def wrap(self, coro: Any, name: str | None) -> tuple[CoroutineProxy, str]:
@@ -145,8 +178,7 @@ class Recorder:
         if name is None:
             name = f"Task-{task_id + 1}"
         self.names.append(str(name))
-        self.log.extend((CREATED, task_id, self.now(), perf_counter(),
-                         self.running, 0.0, 0, None))
+        self.log.extend((CREATED, task_id, self.vnow, perf_counter(), self.running_task(), 0.0, 0, None))
         return CoroutineProxy(coro, self, task_id), name
 
     def task_created(self, task: asyncio.Task, task_id: int) -> None:
@@ -155,7 +187,7 @@ class Recorder:
 
     def note_scheduled(self, task_id: int, waker: int) -> None:
         """The task became ready: a step of it is queued on the loop, because of `waker`."""
-        self.log.extend((SCHEDULED, task_id, self.now(), perf_counter(), waker, 0.0, 0, None))
+        self.log.extend((SCHEDULED, task_id, self.vnow, perf_counter(), waker, 0.0, 0, None))
 
     def note_exit(self, task_id: int, t0: float, p0: float, exc: BaseException) -> None:
         if isinstance(exc, StopIteration):
@@ -165,18 +197,18 @@ class Recorder:
         else:
             outcome, detail = EXCEPTION, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         self.exits[task_id] = (outcome, detail)
-        self.log.extend((EXITED, task_id, t0, p0, self.now(), perf_counter(),
-                         self.chain_of(self.coros[task_id]), outcome))
+        coro = self.coros[task_id]
+        self.log.extend((EXITED, task_id, t0, p0, self.vnow, perf_counter(),
+                         self.chain_of(self.chain_node(self.chain_root, coro), None), outcome))
 
-    def chain_of(self, coro: Any) -> int:
-        """Id of the chain of coroutines `coro` is suspended in (outermost first).
+    def chain_of(self, node: dict[Any, Any], c: Any) -> int:
+        """Id of the chain of coroutines a task is suspended in (outermost first).
 
-        Walks ``cr_await`` down to the innermost coroutine and interns the chain
+        `node` is the trie node of the task's own coroutine, `c` what it awaits.
+        Walks ``cr_await`` down to the innermost coroutine; chains are interned
         in a trie of code objects, so a repeated chain costs a few dict look-ups
         and allocates nothing.
         """
-        node = self._chain_root
-        c = coro
         while c is not None:
             kind = type(c)
             if kind is _CoroutineType:
@@ -189,21 +221,32 @@ class Recorder:
                 break
             child = node.get(code)
             if child is None:
-                child = self._new_chain(node, code)
+                child = self._new_node(node, code)
             node = child
+            if STOP in node:  # asyncio's own code: what lies below is its business
+                break
             c = nxt
         chain_id = node.get(None)
         if chain_id is None:
-            chain_id = self._new_chain(node, None)
+            chain_id = node[None] = len(self.chain_codes)
+            self.chain_codes.append(node["codes"])
         return chain_id
 
-    def _new_chain(self, parent: dict[Any, Any], code: Any) -> Any:
+    def chain_node(self, node: dict[Any, Any], coro: Any) -> dict[Any, Any]:
+        """The trie node of a task's own coroutine (where its chains start)."""
+        code = getattr(coro, "cr_code", None) or getattr(coro, "gi_code", None)
         if code is None:
-            chain_id = len(self.chain_codes)
-            self.chain_codes.append(parent.get("codes", ()))
-            parent[None] = chain_id
-            return chain_id
-        child = {"codes": parent.get("codes", ()) + (code,)}
+            return node
+        child = node.get(code)
+        if child is None:
+            child = self._new_node(node, code)
+        return child
+
+    @staticmethod
+    def _new_node(parent: dict[Any, Any], code: Any) -> dict[Any, Any]:
+        child: dict[Any, Any] = {"codes": parent["codes"] + (code,)}
+        if code.co_filename.startswith(_ASYNCIO_DIR):
+            child[STOP] = True
         parent[code] = child
         return child
 
