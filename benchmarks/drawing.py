@@ -50,7 +50,7 @@ def draw_one_artist_per_bar(trace) -> float:
 
 def main() -> None:
     print("chart drawing time (draw + render to an Agg canvas)")
-    for tasks, steps in ((100, 10), (1000, 10), (1000, 100)):
+    for tasks, steps in ((100, 5), (1000, 5), (1000, 50)):   # about 1k, 10k, 100k spans
         trace = trace_with(tasks, steps)
         spans = collect_spans(trace)
         n = len(spans.running) + len(spans.ready) + len(spans.waiting)

@@ -56,9 +56,12 @@ def _describe_coroutine(coro: Any, printer: Any, cycle: bool) -> None:
 
 def _explain_running_loop(shell: Any, etype: type, value: BaseException, tb: Any,
                           tb_offset: Any = None) -> Any:
-    shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
     if any(text in str(value) for text in RUNNING_LOOP_ERRORS):
+        # The frames are asyncio's own, not the learner's: the one line and an explanation.
+        shell.showtraceback((etype, value, tb), exception_only=True)
         print(EXPLAIN_RUNNING_LOOP)
+    else:
+        shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
     return None
 
 

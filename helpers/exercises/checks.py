@@ -18,7 +18,9 @@ def calls_of(trace: "Trace", coroutine: str) -> list[tuple[float, float]]:
 
     A run inside another task is found from the steps whose coroutine chain
     contains `coroutine`: it starts at the first such step and ends at the next
-    step that no longer has it.
+    step that no longer has it. Known limit: the recorder keeps the chain's code,
+    not the coroutine objects, so two calls awaited back to back inside one task
+    read as one run; use the runs for overlaps, not for counting.
     """
     runs: list[tuple[float, float]] = []
     for task in trace.tasks:
