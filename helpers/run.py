@@ -44,18 +44,23 @@ def check_coroutine(main: Any, where: str = "trace") -> None:
 
 
 def run_traced(main: Coroutine[Any, Any, Any], *, clock: str = "virtual",
-               speed: float | None = None, quiet: bool = False) -> Trace:
+               speed: float | None = None, quiet: bool = False, live: bool = False) -> Trace:
     """Run `main` to its end on a new recording loop and return its trace.
 
     clock: "virtual" (timers fire at once, times are exact) or "real".
     speed: on the virtual clock, wait in real time too: 1.0 = real time, 2.0 = twice as fast.
+    live: in a notebook, draw the chart while it runs (about 10 frames a second);
+    on the virtual clock this paces the run at real time unless `speed` says otherwise.
     If `main` raises, the exception propagates (the trace is in `last_trace()`);
     a deadlock ends the run and is described in `trace.deadlock`.
     """
     check_coroutine(main, "run_traced")
+    if live and clock == "virtual" and speed is None:
+        speed = 1.0
     loop = TracingLoop(clock, speed)
     recorder = loop.recorder
     assert recorder is not None
+    view = _live_view(loop, main) if live else None
     outer = events._get_running_loop()
     events._set_running_loop(None)
     error: BaseException | None = None
@@ -75,6 +80,8 @@ def run_traced(main: Coroutine[Any, Any, Any], *, clock: str = "virtual",
         loop.close()
     trace = build_trace(recorder, clock, str(deadlock) if deadlock else None)
     trace.result = result
+    if view is not None:
+        view.finish(trace)
     _last[:] = [trace]
     if not quiet:
         _explain(trace)
@@ -86,14 +93,33 @@ def run_traced(main: Coroutine[Any, Any, Any], *, clock: str = "virtual",
 
 
 async def trace(main: Coroutine[Any, Any, Any], *, clock: str = "virtual",
-                speed: float | None = None) -> Trace:
+                speed: float | None = None, live: bool = False) -> Trace:
     """``await trace(main())`` in a notebook cell: run and record `main`, return the trace.
 
     The cell waits while `main` runs on its own loop; the kernel's loop is left
     alone. Shown as the last line of a cell, the trace draws its Gantt chart.
+    ``live=True`` draws the chart while it runs instead (keep the trace in a
+    variable then: ``t = await trace(main(), live=True)``).
     """
     check_coroutine(main, "trace")
-    return run_traced(main, clock=clock, speed=speed)
+    return run_traced(main, clock=clock, speed=speed, live=live)
+
+
+def _live_view(loop: TracingLoop, main: Any) -> Any:
+    """A LiveChart wired to the loop's frame hook, or None outside a notebook."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    if get_ipython() is None:
+        return None
+    from .draw.live import LiveChart
+    from .model import coroutine_name
+
+    view = LiveChart(loop.recorder, "virtual" if loop.virtual else "real", coroutine_name(main),
+                     loop_lane=not loop.virtual, now=loop.shown_time)
+    loop.on_frame = view.frame
+    return view
 
 
 @contextlib.contextmanager

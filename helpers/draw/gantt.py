@@ -91,22 +91,28 @@ def _bars(lane_start_end: np.ndarray, height: float, min_width: float) -> np.nda
 
 def draw_gantt(trace: "Trace", *, ax: Any = None, loop_lane: bool = False,
                links: bool | None = None, title: str | None = None, upto: float | None = None,
-               now: float | None = None, xmax: float | None = None, width: float = 9.0) -> Figure:
+               now: float | None = None, xmax: float | None = None, width: float = 9.0,
+               highlight: int | None = None, fast: bool = False) -> Figure:
     """Draw `trace` as a Gantt chart and return the figure.
 
     loop_lane: add a lane for the event loop itself (busy / idle, stalls in red).
     links: draw wake-up arrows (default: when there are at most 40 tasks).
     upto: draw only what had happened by that time (live and replay views).
     now: mark that instant with a vertical line.
+    highlight: shade the lane of this task id (the replay's running task).
+    fast: fixed margins and a lower resolution, for frames drawn many times a second.
     """
     n_tasks = len(trace.tasks)
     offset = 1 if loop_lane else 0
-    lanes = n_tasks + offset
+    lanes = max(n_tasks + offset, 1)
     labelled = lanes <= MAX_LABELLED_LANES
     if ax is None:
         height = min(1.2 + 0.38 * lanes, 11.0) if labelled else 11.0
-        fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
+        fig = Figure(figsize=(width, height), dpi=72 if fast else 100,
+                     layout=None if fast else "constrained")
         ax = fig.add_subplot()
+        if fast:  # constrained layout draws everything twice to measure it
+            fig.subplots_adjust(left=0.2, right=0.84, top=1 - 0.45 / height, bottom=0.55 / height)
     else:
         fig = ax.figure
     end = xmax if xmax is not None else max(trace.duration, 1e-3)
@@ -138,12 +144,14 @@ def draw_gantt(trace: "Trace", *, ax: Any = None, loop_lane: bool = False,
     if trace.deadlock and (upto is None or upto >= trace.duration):
         ax.annotate("deadlock", xy=(trace.duration, -0.6 + offset), color=STALL, fontsize=8,
                     ha="right", va="bottom", annotation_clip=False)
+    if highlight is not None:
+        ax.axhspan(highlight + offset - 0.5, highlight + offset + 0.5, color="#fff3c4", zorder=0)
     if now is not None:
         ax.axvline(now, color="#222222", linewidth=1.0, linestyle="--", zorder=6)
 
     ax.set_xlim(0, span)
     ax.set_ylim(lanes - 0.5, -0.5)
-    names = (["event loop"] if loop_lane else []) + [t.label for t in trace.tasks]
+    names = ((["event loop"] if loop_lane else []) + [t.label for t in trace.tasks]) or [""]
     if labelled:
         ax.set_yticks(range(lanes), names, fontsize=9)
     else:

@@ -35,6 +35,8 @@ from .recorder import NO_TASK, SCHEDULED, Recorder
 # How long a loop with nothing to do waits for a thread to call back before it
 # calls the situation a deadlock.
 DEADLOCK_GRACE = 0.25
+# A live view draws at most this often (seconds of real time): about 10 frames a second.
+FRAME_INTERVAL = 0.1
 
 
 class Deadlock(RuntimeError):
@@ -66,7 +68,7 @@ class _ClockSelector:
         if not loop.virtual:
             if timeout is None and loop.nothing_can_wake():
                 return self._grace_or_deadlock()
-            return self._selector.select(timeout)
+            return self._wait(timeout)
         events = self._selector.select(0)
         if events:
             return events
@@ -74,18 +76,39 @@ class _ClockSelector:
             # A thread is working: let real time pass until it calls back or
             # the next timer is due, and move the virtual clock as far.
             began = time.monotonic()
-            events = self._selector.select(timeout)
+            events = self._wait(timeout)
             elapsed = time.monotonic() - began
             loop.advance(elapsed if timeout is None else min(elapsed, timeout))
             return events
         if timeout is None:
-            return self._grace_or_deadlock() if loop.nothing_can_wake() else self._selector.select(None)
+            return self._grace_or_deadlock() if loop.nothing_can_wake() else self._wait(None)
         if loop.speed:
-            events = self._selector.select(timeout / loop.speed)
+            # Pace against a fixed real-time origin, so time spent drawing live
+            # frames is taken out of the wait instead of stretching the demo.
+            target = loop.pace_origin() + (loop.time() + timeout) / loop.speed
+            events = self._wait(max(0.0, target - time.monotonic()))
             if events:
                 return events
         loop.advance_to_next_timer(timeout)
         return []
+
+    def _wait(self, seconds: float | None) -> list[Any]:
+        """Wait in real time; with a live view, in slices, drawing frames between them."""
+        loop = self._loop
+        if loop.on_frame is None:
+            return self._selector.select(seconds)
+        deadline = None if seconds is None else time.monotonic() + seconds
+        while True:
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is None or left > loop.frame_cost:  # draw only in idle time the frame fits in
+                loop.frame_if_due()
+                left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                return []
+            piece = FRAME_INTERVAL if left is None else min(left, FRAME_INTERVAL)
+            events = self._selector.select(piece)
+            if events or (left is not None and piece >= left):
+                return events
 
     def _grace_or_deadlock(self) -> list[Any]:
         rec = self._loop.recorder
@@ -115,6 +138,10 @@ class TracingLoop(asyncio.SelectorEventLoop):
         self._selector = _ClockSelector(self._selector, self)
         self.jobs_running = 0
         self.deadlock: Deadlock | None = None
+        self.on_frame: Callable[[], None] | None = None   # a live view's redraw
+        self._last_frame = 0.0
+        self.frame_cost = 0.0      # how long the last frame took to draw
+        self._pace_origin: float | None = None
         self.recorder = Recorder(self.virtual)
 
     # --- the clock -----------------------------------------------------------
@@ -138,6 +165,35 @@ class TracingLoop(asyncio.SelectorEventLoop):
         if scheduled and abs(scheduled[0]._when - target) < 1e-9:
             target = scheduled[0]._when
         self._set_virtual_now(max(self._virtual_now, target))
+
+    def pace_origin(self) -> float:
+        """The real (monotonic) time at which the paced virtual clock read 0."""
+        if self._pace_origin is None:
+            self._pace_origin = time.monotonic() - self._virtual_now / (self.speed or 1.0)
+        return self._pace_origin
+
+    def shown_time(self) -> float:
+        """Where a live view's "now" is: on a paced virtual clock, between two timers."""
+        rec = self.recorder
+        now = rec.clock_time() if rec is not None else self.time()
+        if self.virtual and self.speed and self._pace_origin is not None:
+            paced = (time.monotonic() - self._pace_origin) * self.speed
+            if self._scheduled:
+                paced = min(paced, self._scheduled[0]._when)
+            now = max(now, paced)
+        return now
+
+    def frame_if_due(self) -> None:
+        """Call the live view's redraw if the last frame is old enough."""
+        began = perf_counter()
+        if began - self._last_frame >= FRAME_INTERVAL and self.on_frame is not None:
+            try:
+                self.on_frame()
+            except Exception as exc:  # a broken view must not break the learner's run
+                self.on_frame = None
+                print(f"(live chart stopped: {type(exc).__name__}: {exc})")
+            self._last_frame = perf_counter()
+            self.frame_cost = self._last_frame - began
 
     def nothing_can_wake(self) -> bool:
         """No ready callback, no timer, no thread job, no file or socket watched."""
