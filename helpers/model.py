@@ -139,6 +139,11 @@ class Trace:
         from .draw.table import event_table
         return event_table(self)
 
+    def replay(self, max_steps: int = 120) -> Any:
+        """A player that steps through the run one loop step at a time (a notebook widget)."""
+        from .draw.player import Player
+        return Player(self, max_steps)
+
     def to_json(self) -> dict[str, Any]:
         from .export import trace_to_json
         return trace_to_json(self)
@@ -232,6 +237,7 @@ def build_trace(rec: Recorder, clock: str, deadlock: str | None = None) -> Trace
     links: list[WakeLink] = []
     keyed: list[tuple[float, int, int, Event]] = []  # (perf, rank, index, event) to sort
     chains: dict[int, tuple[str, ...]] = {}
+    awaited_by: dict[int, Any] = {}   # task id -> what its last step yielded
     end_time = 0.0
     for index, (kind, tid, t, p, a, b, chain_id, extra) in enumerate(_records(rec.log)):
         if not virtual:
@@ -246,6 +252,8 @@ def build_trace(rec: Recorder, clock: str, deadlock: str | None = None) -> Trace
         task = tasks[tid]
         if kind == SCHEDULED:
             if tid not in pending_ready:
+                if a == NO_TASK:  # woken by a loop callback: gather's, when its last child ended?
+                    a = _gathered_child_that_ended(rec, awaited_by.get(tid))
                 pending_ready[tid] = (t, a)
                 woken_step = len(task.steps)
                 if a not in (NO_TASK, tid) and woken_step > 0:
@@ -259,6 +267,7 @@ def build_trace(rec: Recorder, clock: str, deadlock: str | None = None) -> Trace
         if chain_id not in chains:
             chains[chain_id] = _learner_chain(rec.chain_codes[chain_id])
         if kind == STEPPED:
+            awaited_by[tid] = extra
             waits_on = describe_awaited(rec, tid, extra, chain_id)
         else:
             waits_on = ""
@@ -284,6 +293,18 @@ def build_trace(rec: Recorder, clock: str, deadlock: str | None = None) -> Trace
     stalls = [Stall(t.id, i, s.start, s.real_duration)
               for t in tasks for i, s in enumerate(t.steps) if s.real_duration >= STALL_SECONDS]
     return Trace(clock, tasks, events, links, end_time, time.perf_counter() - p0, deadlock, stalls)
+
+
+def _gathered_child_that_ended(rec: Recorder, awaited: Any) -> int:
+    """The child of a gather() whose end completed it (the last one done), or NO_TASK."""
+    children = getattr(awaited, "_children", None)
+    if not children:
+        return NO_TASK
+    ours = [rec.ids[c] for c in children if c in rec.ids]
+    if not ours or any(i not in rec.exits for i in ours):
+        return NO_TASK
+    order = {tid: n for n, tid in enumerate(rec.exits)}  # exits are kept in the order they happened
+    return max(ours, key=order.__getitem__)
 
 
 def _woken_by(rec: Recorder, task: TaskTrace, waker: int, tid: int, step_index: int) -> str:

@@ -115,7 +115,9 @@ def draw_gantt(trace: "Trace", *, ax: Any = None, loop_lane: bool = False,
             fig.subplots_adjust(left=0.2, right=0.84, top=1 - 0.45 / height, bottom=0.55 / height)
     else:
         fig = ax.figure
-    end = xmax if xmax is not None else max(trace.duration, 1e-3)
+    end = xmax if xmax is not None else (trace.duration or 1.0)  # a run that took no time still gets an axis
+    if trace.deadlock and xmax is None:
+        end *= 1.35  # room to show the stuck tasks waiting on past the end
     span = end * 1.04
     min_width = span * (0.004 if labelled else 0.001)
     spans = collect_spans(trace, upto)
@@ -140,10 +142,9 @@ def draw_gantt(trace: "Trace", *, ax: Any = None, loop_lane: bool = False,
     if links is None:
         links = labelled
     if links:
-        _wake_links(ax, trace, offset, upto)
+        _wake_links(ax, trace, offset, upto, span)
     if trace.deadlock and (upto is None or upto >= trace.duration):
-        ax.annotate("deadlock", xy=(trace.duration, -0.6 + offset), color=STALL, fontsize=8,
-                    ha="right", va="bottom", annotation_clip=False)
+        _stuck(ax, trace, offset, bar, span)
     if highlight is not None:
         ax.axhspan(highlight + offset - 0.5, highlight + offset + 0.5, color="#fff3c4", zorder=0)
     if now is not None:
@@ -177,6 +178,17 @@ def _label_waits(ax: Any, fig: Figure, labels: list[tuple[int, float, float, str
                     fontsize=7.5, color="#555555", zorder=4, clip_on=True)
 
 
+def _stuck(ax: Any, trace: "Trace", offset: int, bar: float, span: float) -> None:
+    """A deadlock: the stuck tasks' waits go on to the edge, as they would have forever."""
+    for lane, task in enumerate(trace.tasks):
+        if task.outcome == "cancelled" and task.finished == trace.duration and len(task.steps) > 1:
+            waits_on = task.steps[-2].waits_on
+            ax.add_patch(_rect(trace.duration, span, lane + offset, bar * 0.35, "none",
+                               edgecolor=STALL, hatch="xx"))
+            ax.text(span, lane + offset - 0.2, f"stuck on {waits_on} (deadlock)", ha="right",
+                    va="bottom", fontsize=7.5, color=STALL, zorder=4)
+
+
 def _end_markers(ax: Any, trace: "Trace", offset: int, upto: float | None, labelled: bool) -> None:
     for outcome, (marker, colour) in END_MARKERS.items():
         points = [(t.finished, lane + offset) for lane, t in enumerate(trace.tasks)
@@ -202,16 +214,20 @@ def _loop_lane(ax: Any, trace: "Trace", bar: float, min_width: float, upto: floa
                 ha="center", va="bottom", fontsize=8, color=STALL, zorder=6)
 
 
-def _rect(x0: float, x1: float, y: float, height: float, colour: str) -> Any:
+def _rect(x0: float, x1: float, y: float, height: float, colour: str, **style: Any) -> Any:
     from matplotlib.patches import Rectangle
-    return Rectangle((x0, y - height / 2), x1 - x0, height, facecolor=colour, edgecolor="none", zorder=4)
+    style = {"edgecolor": "none", "zorder": 4, **style}
+    return Rectangle((x0, y - height / 2), x1 - x0, height, facecolor=colour, **style)
 
 
-def _wake_links(ax: Any, trace: "Trace", offset: int, upto: float | None) -> None:
+def _wake_links(ax: Any, trace: "Trace", offset: int, upto: float | None, span: float) -> None:
+    seen: dict[float, int] = {}
     for link in trace.links[:MAX_LINKS]:
         if upto is not None and link.time > upto:
             continue
-        ax.annotate("", xy=(link.time, link.woken + offset), xytext=(link.time, link.waker + offset),
+        nth = seen[link.time] = seen.get(link.time, -1) + 1
+        x = link.time + nth * span * 0.008   # wake-ups at one instant side by side, not on top
+        ax.annotate("", xy=(x, link.woken + offset), xytext=(x, link.waker + offset),
                     arrowprops=dict(arrowstyle="-|>", color=LINK, linewidth=1.2, shrinkA=3, shrinkB=6),
                     zorder=6)
 

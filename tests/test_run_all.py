@@ -1,0 +1,51 @@
+""""Run All" as JupyterLab does it: every cell of a notebook queued at once.
+
+nbval sends one cell and waits for it before the next; a learner's Run All
+queues them all. Some kernel patches (nest_asyncio 1.6 on Python 3.11+) hang
+the kernel once a cell calling asyncio.run has cells queued behind it, which
+only this way of running shows. Each notebook runs on a fresh kernel; every
+cell must complete, and only cells tagged raises-exception may fail.
+"""
+
+from __future__ import annotations
+
+import pathlib
+import queue
+import time
+
+import nbformat
+import pytest
+from jupyter_client.manager import start_new_kernel
+
+NOTEBOOKS = sorted((pathlib.Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))
+TIMEOUT = 120
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_every_cell_completes_when_all_are_queued_at_once(path):
+    nb = nbformat.read(path, as_version=4)
+    cells = [c for c in nb.cells if c.cell_type == "code"]
+    manager, client = start_new_kernel(kernel_name="python3", cwd=str(path.parent))
+    try:
+        # stop_on_error=False, as for a cell tagged raises-exception in JupyterLab
+        sent = {client.execute(c.source, stop_on_error=False): c for c in cells}
+        replies: dict[str, str] = {}
+        deadline = time.monotonic() + TIMEOUT
+        while len(replies) < len(sent):
+            left = deadline - time.monotonic()
+            assert left > 0, (f"{path.name}: {len(sent) - len(replies)} of {len(sent)} cells never "
+                              "completed: the kernel hangs under Run All")
+            try:
+                reply = client.get_shell_msg(timeout=left)
+            except queue.Empty:
+                continue  # the assertion above reports it
+            msg_id = reply["parent_header"].get("msg_id")
+            if msg_id in sent:
+                replies[msg_id] = reply["content"]["status"]
+        for msg_id, status in replies.items():
+            cell = sent[msg_id]
+            expected = "error" if "raises-exception" in cell.metadata.get("tags", []) else "ok"
+            assert status == expected, f"{path.name}: cell {cell.get('id')} ended {status}:\n{cell.source}"
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
