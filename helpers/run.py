@@ -195,10 +195,10 @@ def _explained_warnings() -> Iterator[None]:
              line: str | None = None) -> None:
         text = str(message)
         if category is RuntimeWarning and "was never awaited" in text:
-            name = text.split("'")[1] if "'" in text else "a coroutine"
+            name = text.split("'")[1].rsplit(".<locals>.", 1)[-1] if "'" in text else "a coroutine"
             print(f"Warning: coroutine {name}() was called but never awaited, so its body never ran. "
                   f"Calling a coroutine function only makes a coroutine object; write "
-                  f"`await {name.split('.')[-1]}(...)`, or wrap it in asyncio.create_task(...).",
+                  f"`await {name}(...)`, or wrap it in asyncio.create_task(...).",
                   file=sys.stderr)
             return
         shown(message, category, filename, lineno, file, line)

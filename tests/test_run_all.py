@@ -42,10 +42,30 @@ def test_every_cell_completes_when_all_are_queued_at_once(path):
             msg_id = reply["parent_header"].get("msg_id")
             if msg_id in sent:
                 replies[msg_id] = reply["content"]["status"]
+        results = _results_by_request(client)
         for msg_id, status in replies.items():
             cell = sent[msg_id]
-            expected = "error" if "raises-exception" in cell.metadata.get("tags", []) else "ok"
+            tags = cell.metadata.get("tags", [])
+            expected = "error" if "raises-exception" in tags else "ok"
             assert status == expected, f"{path.name}: cell {cell.get('id')} ended {status}:\n{cell.source}"
+            # Every exercise's checker, on the starter (wrong) and on the solution:
+            if "exercise" in tags:
+                assert results.get(msg_id, ["(no result)"])[-1].startswith("🔎 Not yet."), results.get(msg_id)
+            if "solution" in tags:
+                assert results.get(msg_id, ["(no result)"])[-1].startswith("✅ Solved!"), results.get(msg_id)
     finally:
         client.stop_channels()
         manager.shutdown_kernel(now=True)
+
+
+def _results_by_request(client) -> dict[str, list[str]]:
+    """The text of every execute_result, by the request it answers (iopub drained)."""
+    results: dict[str, list[str]] = {}
+    while True:
+        try:
+            msg = client.get_iopub_msg(timeout=2)
+        except queue.Empty:
+            return results
+        if msg["msg_type"] == "execute_result":
+            results.setdefault(msg["parent_header"]["msg_id"], []).append(
+                msg["content"]["data"].get("text/plain", ""))

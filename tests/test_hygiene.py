@@ -1,0 +1,77 @@
+"""Every notebook is stored clean: what `tools/run_notebooks.py` writes, and nothing else.
+
+(That its outputs are those of the committed code is nbval's job: CI re-runs
+every notebook and compares.)
+"""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import re
+
+import nbformat
+import pytest
+
+NOTEBOOKS = sorted((pathlib.Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))
+MACHINE_PATH = re.compile(r"(/root|/home|/tmp|/work|/Users|/private/var|[A-Z]:\\\\Users)[/\\\\][\w.-]+")
+ids = [p.name for p in NOTEBOOKS]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_notebook_is_valid_and_has_no_widget_state(path):
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)                 # what GitHub's renderer checks too
+    assert "widgets" not in nb.metadata, "stored widget state: GitHub shows such notebooks as invalid"
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+    assert set(nb.metadata.get("language_info", {})) <= {"name"}, "machine-specific versions stored"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_notebook_was_executed_top_to_bottom_in_one_run(path):
+    nb = nbformat.read(path, as_version=4)
+    counts = [c.execution_count for c in nb.cells if c.cell_type == "code"]
+    assert counts == list(range(1, len(counts) + 1)), f"execution counts {counts}: not one clean run"
+    for cell in nb.cells:
+        assert "execution" not in cell.metadata, "timing metadata varies between runs"
+        for output in cell.get("outputs", []):
+            if "execution_count" in output:
+                assert output.execution_count == cell.execution_count
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_no_path_of_this_machine_is_stored(path):
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            text = json.dumps({k: v for k, v in output.items() if k != "data"}) + json.dumps(
+                {k: v for k, v in output.get("data", {}).items() if not k.startswith("image/")})
+            found = MACHINE_PATH.search(text)
+            assert not found, f"cell {cell.get('id')} stores a path of this machine: {found.group(0)}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_every_notebook_follows_the_course_rhythm(path):
+    nb = nbformat.read(path, as_version=4)
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    for heading in ("What you will learn", "Try it yourself", "Key terms", "Recap"):
+        assert heading in text, f"missing section: {heading}"
+    tags = [t for c in nb.cells for t in c.metadata.get("tags", [])]
+    assert "exercise" in tags and "solution" in tags
+    for cell in nb.cells:
+        if "solution" in cell.metadata.get("tags", []):
+            assert cell.metadata.get("jupyter", {}).get("source_hidden"), "solutions are hidden by default"
+    assert re.search(r"[\u4e00-\u9fff]", text), "the glossary keeps the tutorial's Chinese terms"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_exercise_verdicts_are_stored_unsolved_then_solved(path):
+    """Each exercise cell's check says "Not yet" on the starter code and "Solved" on the solution."""
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        tags = cell.metadata.get("tags", [])
+        if "exercise" in tags or "solution" in tags:
+            verdicts = [o.data["text/plain"] for o in cell.outputs
+                        if o.output_type == "execute_result" and "text/plain" in o.get("data", {})]
+            expected = "✅ Solved!" if "solution" in tags else "🔎 Not yet."
+            assert verdicts and verdicts[-1].startswith(expected), f"cell {cell.get('id')}: {verdicts}"
