@@ -1,0 +1,236 @@
+"""What a learner sees: JupyterLab on loopback, driven in headless Chromium.
+
+Needs Debian's `chromium` (never a downloaded browser) and the `playwright`
+package. Without them these tests skip, unless REQUIRE_BROWSER=1 (CI sets
+it), when they fail instead. Screenshots go to artifacts/browser/.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import nbformat
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+ARTIFACTS = ROOT / "artifacts" / "browser"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+TOKEN = "course-browser-test"
+PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"   # the notebook on screen, not other tabs
+SETTINGS = {
+    # Render every cell (JupyterLab 4 otherwise draws cells out of view as placeholders).
+    "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
+    "@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
+}
+
+try:
+    from playwright.sync_api import sync_playwright
+except ImportError:  # pragma: no cover - depends on the machine
+    sync_playwright = None
+
+missing = None if sync_playwright and os.path.exists(CHROMIUM) else "needs playwright and Debian's chromium"
+if missing and os.environ.get("REQUIRE_BROWSER") == "1":
+    raise RuntimeError(f"REQUIRE_BROWSER=1 but this machine {missing}")
+pytestmark = pytest.mark.skipif(missing is not None, reason=missing or "")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """A JupyterLab server on loopback, serving a copy of the notebooks (runs must not touch ours)."""
+    root = tmp_path_factory.mktemp("lab")
+    for path in NOTEBOOKS:
+        shutil.copy(path, root / path.name)
+    settings = tmp_path_factory.mktemp("settings")
+    for plugin, values in SETTINGS.items():
+        target = settings / f"{plugin}.jupyterlab-settings"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(values))
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root", "--ServerApp.ip=127.0.0.1",
+         f"--ServerApp.port={port}", f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={root}",
+         "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+         f"--LabApp.user_settings_dir={settings}", f"--LabApp.workspaces_dir={settings / 'workspaces'}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"{base}/api/status?token={TOKEN}", timeout=2)
+            break
+        except OSError:
+            assert time.monotonic() < deadline, "JupyterLab did not start"
+            assert server.poll() is None, "JupyterLab exited"
+            time.sleep(0.3)
+    yield base, root
+    server.terminate()
+    server.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield chromium
+        chromium.close()
+
+
+def open_notebook(browser, base, name):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{base}/lab/tree/{name}?token={TOKEN}&reset")   # reset: no tabs from earlier tests
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+    return page
+
+
+def input_prompts(page):
+    """Prompts of the code cells on screen (a cell whose input is hidden shows none)."""
+    return [p.strip() for p in page.locator(f"{PANEL} .jp-CodeCell .jp-InputArea-prompt").all_inner_texts()]
+
+
+def run_all(page):
+    """Run > Run All Cells; once more if a kernel still connecting dropped the first request."""
+    for attempt in range(2):
+        page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+        page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if any(p != "[ ]:" for p in input_prompts(page)):
+                return
+            time.sleep(0.2)
+    raise AssertionError("Run All Cells started nothing")
+
+
+def wait_until_every_cell_ran(page, code_cells: int, timeout: float = 180):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        prompts = input_prompts(page)
+        if len(prompts) == code_cells and all(re.fullmatch(r"\[\d+\]:", p) for p in prompts):
+            return
+        time.sleep(0.25)
+    raise AssertionError(f"not every cell ran within {timeout} s: {prompts}")
+
+
+def stored_counts(path):
+    nb = nbformat.read(path, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    outputs = [o for c in code for o in c.outputs]
+    widgets = sum("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
+    images = sum("image/png" in o.get("data", {}) for o in outputs) - widgets
+    shown = [c for c in code if not c.metadata.get("jupyter", {}).get("source_hidden")]
+    return len(shown), images, widgets
+
+
+def rendered_images(page):
+    return page.evaluate("""(panel) => Array.from(document.querySelectorAll(panel + ' .jp-OutputArea-output img'))
+        .filter(img => !img.closest('.asyncio-replay'))
+        .map(img => img.complete && img.naturalWidth > 0)""", PANEL)
+
+
+def save_and_read(page, saved: pathlib.Path):
+    """Save the notebook from the browser and read back what this run produced."""
+    before = saved.stat().st_mtime_ns
+    page.keyboard.press("Control+s")
+    deadline = time.monotonic() + 30
+    while saved.stat().st_mtime_ns == before:
+        assert time.monotonic() < deadline, "the notebook was not saved"
+        time.sleep(0.2)
+    time.sleep(0.5)
+    return nbformat.read(saved, as_version=4)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_run_all_in_jupyterlab(lab, browser, path):
+    base, root = lab
+    code_cells, images, widgets = stored_counts(path)
+    page = open_notebook(browser, base, path.name)
+    try:
+        run_all(page)
+        wait_until_every_cell_ran(page, code_cells)
+        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+        ran = save_and_read(page, root / path.name)
+        failed = [c.get("id") for c in ran.cells if c.cell_type == "code"
+                  and any(o.output_type == "error" for o in c.outputs)]
+        tagged = [c.get("id") for c in ran.cells if "raises-exception" in c.metadata.get("tags", [])]
+        assert failed == tagged, f"cells with an error: {failed}; cells tagged raises-exception: {tagged}"
+        shown = rendered_images(page)
+        assert len(shown) >= images and all(shown), f"charts: {shown}, expected {images}"
+        assert page.locator(f"{PANEL} .asyncio-replay").count() == widgets
+        page.screenshot(path=str(ARTIFACTS / f"{path.stem}.png"), full_page=True)
+    finally:
+        page.close()
+
+
+LIVE_NOTEBOOK = {
+    "cells": [
+        {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "id": "a",
+         "source": "import asyncio\nfrom helpers import trace"},
+        {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "id": "b",
+         "source": "async def job(s):\n    await asyncio.sleep(s)\n\nasync def main():\n"
+                   "    await asyncio.gather(job(1), job(2), job(3))\n\n"
+                   "t = await trace(main(), live=True)"},
+        {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "id": "c",
+         "source": "t.replay()"},
+    ],
+    "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+    "nbformat": 4, "nbformat_minor": 5,
+}
+
+
+def test_live_chart_updates_and_the_player_steps(lab, browser):
+    base, root = lab
+    (root / "live_check.ipynb").write_text(json.dumps(LIVE_NOTEBOOK))
+    page = open_notebook(browser, base, "live_check.ipynb")
+    try:
+        run_all(page)
+        live_cell = page.locator(f"{PANEL} .jp-CodeCell").nth(1)
+        # a fresh kernel may take a while to start (matplotlib builds its font cache once)
+        live_cell.locator(".jp-InputPrompt", has_text="[*]").wait_for(timeout=120_000)
+        live_output = live_cell.locator(".jp-OutputArea-output img")
+        seen = set()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and len(seen) < 4:
+            if live_output.count():
+                seen.add(live_output.first.get_attribute("src"))
+            time.sleep(0.1)
+        if len(seen) < 4:
+            page.screenshot(path=str(ARTIFACTS / "live_failed.png"), full_page=True)
+        assert len(seen) >= 4, f"the live chart changed only {len(seen)} times"
+        wait_until_every_cell_ran(page, 3, timeout=60)
+        player = page.locator(f"{PANEL} .asyncio-replay")
+        player.wait_for(timeout=30_000)
+        caption = player.locator("b", has_text="step ")
+        page.wait_for_function("() => document.querySelector('.asyncio-replay img')")
+        before = player.locator(".widget-readout").first.inner_text()
+        first_caption = caption.filter(visible=True).first.inner_text()
+        player.get_by_role("button", name="step forward ▶").click()
+        page.wait_for_function(
+            "(b) => document.querySelector('.asyncio-replay .widget-readout').innerText !== b", arg=before)
+        after_caption = caption.filter(visible=True).first.inner_text()
+        assert (before, first_caption.split("·")[0].strip()) == ("0", "step 1 of 8")
+        assert after_caption.startswith("step 2 of 8")
+        page.screenshot(path=str(ARTIFACTS / "live_and_replay.png"), full_page=True)
+    finally:
+        page.close()
+
+
+def setup_module(module):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
