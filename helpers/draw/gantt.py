@@ -247,17 +247,23 @@ def _legend(ax: Any, trace: "Trace", loop_lane: bool) -> None:
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
 
 
+def figure_png(figure: Figure) -> bytes:
+    """PNG bytes of a figure, without the version stamp that would differ between machines."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", metadata={"Software": None})
+    return buffer.getvalue()
+
+
 class Chart:
     """A drawn Gantt chart: shows itself in a notebook, saves to PNG."""
 
     def __init__(self, trace: "Trace", **options: Any) -> None:
         self.trace = trace
         self.figure = draw_gantt(trace, **options)
+        self.text = f"<Gantt chart: {trace.summary()}>"
 
     def png(self) -> bytes:
-        buffer = io.BytesIO()
-        self.figure.savefig(buffer, format="png", metadata={"Software": None})
-        return buffer.getvalue()
+        return figure_png(self.figure)
 
     def save(self, path: str) -> None:
         self.figure.savefig(path, metadata={"Software": None} if str(path).endswith(".png") else None)
@@ -266,4 +272,23 @@ class Chart:
         return self.png()
 
     def __repr__(self) -> str:
-        return f"<Gantt chart: {self.trace.summary()}>"
+        return self.text
+
+
+def side_by_side(*traces: "Trace", titles: list[str] | None = None, height: float = 2.8) -> Chart:
+    """Several traces in one figure, on the same time scale and lane height: for comparing runs."""
+    chart = Chart.__new__(Chart)
+    chart.trace = traces[0]
+    chart.figure = Figure(figsize=(6.5 * len(traces), height), layout="constrained")
+    axes = chart.figure.subplots(1, len(traces), squeeze=False)[0]
+    end = max(t.duration for t in traces)
+    lanes = max(len(t.tasks) for t in traces)
+    for i, (ax, trace) in enumerate(zip(axes, traces)):
+        title = titles[i] if titles else f"{trace.tasks[0].coroutine}(): {trace.duration:g} s"
+        draw_gantt(trace, ax=ax, xmax=end, title=title)
+        ax.set_ylim(lanes - 0.5, -0.5)
+        if i < len(traces) - 1:
+            ax.get_legend().remove()  # one legend is enough
+    labels = titles or (["left", "right"] if len(traces) == 2 else [f"#{n + 1}" for n in range(len(traces))])
+    chart.text = "\n".join(f"{label}: {t.summary()}" for label, t in zip(labels, traces))
+    return chart

@@ -11,12 +11,11 @@ between frames, so a re-run compares equal.
 from __future__ import annotations
 
 import base64
-import io
 from typing import TYPE_CHECKING, Any, Callable
 
 from IPython.display import display
 
-from .gantt import draw_gantt
+from .gantt import draw_gantt, figure_png
 
 if TYPE_CHECKING:
     from ..model import Trace
@@ -24,9 +23,7 @@ if TYPE_CHECKING:
 
 
 def _png(figure: Any) -> str:
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", metadata={"Software": None})
-    return base64.b64encode(buffer.getvalue()).decode("ascii")
+    return base64.b64encode(figure_png(figure)).decode("ascii")
 
 
 class LiveChart:

@@ -13,22 +13,15 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 from typing import TYPE_CHECKING, Any
 
 from ..replay import Moment, moments
-from .gantt import draw_gantt
+from .gantt import draw_gantt, figure_png
 
 if TYPE_CHECKING:
     from ..model import Trace
 
 MAX_STEPS = 120
-
-
-def _png(figure: Any) -> bytes:
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", metadata={"Software": None})
-    return buffer.getvalue()
 
 
 def panel_html(moment: Moment, total: int) -> str:
@@ -58,7 +51,7 @@ class Player:
     def frame(self, moment: Moment) -> bytes:
         figure = draw_gantt(self.trace, upto=moment.time, now=moment.time, highlight=moment.task,
                             xmax=self.trace.duration, fast=True)
-        return _png(figure)
+        return figure_png(figure)
 
     def widget(self) -> Any:
         import ipywidgets as w
