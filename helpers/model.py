@@ -257,7 +257,11 @@ def build_trace(rec: Recorder, clock: str, deadlock: str | None = None) -> Trace
                 pending_ready[tid] = (t, a)
                 woken_step = len(task.steps)
                 if a not in (NO_TASK, tid) and woken_step > 0:
-                    links.append(WakeLink(a, len(tasks[a].steps), tid, woken_step, t))
+                    # The waker's step is still running (set_result inside it: not logged yet),
+                    # or was its last one (it finished: logged just before its waiters wake).
+                    waker = tasks[a]
+                    waker_step = len(waker.steps) - (1 if waker.outcome is not None else 0)
+                    links.append(WakeLink(a, waker_step, tid, woken_step, t))
                 keyed.append((p, 1, index, Event(t, tid, "ready", step=woken_step)))
             continue
         end = a if virtual else b - p0

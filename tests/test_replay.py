@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import sys
+
+import pytest
 
 from helpers import run_traced
 from helpers.draw.player import Player, panel_html
@@ -68,6 +71,22 @@ def test_a_step_that_resolves_a_future_carries_the_wake_up():
     assert "that wakes Task-1" in resolving[0].caption
 
 
+def test_a_task_that_ends_carries_the_wake_up_of_its_awaiter():
+    async def twice():
+        await asyncio.sleep(2)
+        await asyncio.sleep(2)
+
+    async def main():
+        await asyncio.create_task(twice())
+
+    trace = run_traced(main())
+    [link] = trace.links
+    assert (link.waker, link.waker_step) == (1, len(trace.tasks[1].steps) - 1)   # its last step
+    ending = [m for m in moments(trace) if m.wakes]
+    assert [(m.running, m.time) for m in ending] == [("Task-2", 4.0)]
+    assert "runs to its end (result); that wakes Task-1" in ending[0].caption
+
+
 def test_gather_is_credited_to_the_child_that_ended_last():
     async def main():
         await asyncio.gather(func(1), func(2))
@@ -78,10 +97,17 @@ def test_gather_is_credited_to_the_child_that_ended_last():
 
 
 def test_the_player_carries_the_final_chart_for_where_widgets_do_not_render():
+    pytest.importorskip("ipywidgets")
     trace = run_traced(seed_example())
     player = trace.replay()
     bundle = player._repr_mimebundle_()
     assert bundle["text/plain"] == "<replay of Trace: 3 tasks, 5.00 s on the virtual clock: 7 steps>"
     assert "image/png" in bundle and "application/vnd.jupyter.widget-view+json" in bundle
-    assert "ready queue" in panel_html(player.moments[1], 7) and "Task-3 → Task-1" in panel_html(player.moments[1], 7)
+    assert "Task-3 → Task-1" in panel_html(player.moments[1], 7)
     assert Player(trace, max_steps=3).moments[-1].index == 2
+
+
+def test_without_ipywidgets_the_player_is_the_final_chart(monkeypatch):
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)     # import fails, as where it is missing
+    bundle = run_traced(seed_example()).replay()._repr_mimebundle_()
+    assert set(bundle) == {"text/plain", "image/png"}
