@@ -30,6 +30,7 @@ class Moment:
     timers: list[tuple[float, str]]        # (due time, "Task-2 sleep(3)"), soonest first
     finished: list[str]                    # tasks done by now
     wakes: list[WakeLink] = field(default_factory=list)   # wake-ups this step causes
+    steps_begun: list[int] = field(default_factory=list)  # per task id: steps begun so far, this one included
     caption: str = ""
 
 
@@ -40,6 +41,7 @@ def moments(trace: Trace) -> list[Moment]:
     waiting: dict[int, str] = {}
     timers: dict[int, tuple[float, str]] = {}
     finished: list[int] = []
+    begun = [0] * len(trace.tasks)
     result: list[Moment] = []
     for event in trace.events:
         tid = event.task
@@ -53,13 +55,15 @@ def moments(trace: Trace) -> list[Moment]:
                 ready.remove(tid)
             waiting.pop(tid, None)
             timers.pop(tid, None)
+            begun[tid] = event.step + 1
             result.append(Moment(
                 index=len(result), time=event.time, task=tid, step=event.step, running=names[tid],
                 ready=[names[r] for r in ready],
                 waiting=[(names[w], what) for w, what in sorted(waiting.items())],
                 timers=sorted((due, f"{names[w]} {label}") for w, (due, label) in timers.items()),
                 finished=[names[f] for f in finished],
-                wakes=[l for l in trace.links if l.waker == tid and l.waker_step == event.step]))
+                wakes=[l for l in trace.links if l.waker == tid and l.waker_step == event.step],
+                steps_begun=list(begun)))
         elif event.kind == "waits":
             waiting[tid] = event.detail
             delay = _SLEEP.match(event.detail)

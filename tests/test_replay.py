@@ -111,3 +111,23 @@ def test_without_ipywidgets_the_player_is_the_final_chart(monkeypatch):
     monkeypatch.setitem(sys.modules, "ipywidgets", None)     # import fails, as where it is missing
     bundle = run_traced(seed_example()).replay()._repr_mimebundle_()
     assert set(bundle) == {"text/plain", "image/png"}
+
+
+def test_replay_frames_are_cut_by_step_not_by_time():
+    """Steps at one instant differ: a task's end marker appears only once its last step has run."""
+    from helpers.draw.gantt import collect_spans
+
+    async def setter(fut):
+        await asyncio.sleep(3)
+        fut.set_result(1)
+
+    async def main():
+        fut = asyncio.get_running_loop().create_future()
+        asyncio.create_task(setter(fut))
+        return await fut
+
+    trace = run_traced(main())
+    steps = moments(trace)
+    assert [m.steps_begun for m in steps] == [[1, 0], [1, 1], [1, 2], [2, 2]]
+    at_three = [len(collect_spans(trace, m.time, m.steps_begun).running) for m in steps[2:]]
+    assert at_three == [3, 4]      # same instant (3 s), one more step drawn

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 from matplotlib.collections import PolyCollection
@@ -47,8 +47,13 @@ class Spans:
     waiting_labels: list[tuple[int, float, float, str]]
 
 
-def collect_spans(trace: "Trace", upto: float | None = None) -> Spans:
-    """Running / ready / waiting intervals of every task, optionally cut at time `upto`."""
+def collect_spans(trace: "Trace", upto: float | None = None,
+                  steps_shown: Sequence[int] | None = None) -> Spans:
+    """Running / ready / waiting intervals of every task, optionally cut at time `upto`.
+
+    steps_shown: per task, how many of its steps to draw (the replay cuts by step,
+    since many steps share one instant on the virtual clock).
+    """
     running: list[tuple[int, float, float]] = []
     ready: list[tuple[int, float, float]] = []
     waiting: list[tuple[int, float, float]] = []
@@ -56,7 +61,7 @@ def collect_spans(trace: "Trace", upto: float | None = None) -> Spans:
     end_of_time = trace.duration if upto is None else upto
     for lane, task in enumerate(trace.tasks):
         previous_end = None
-        for step in task.steps:
+        for step in task.steps if steps_shown is None else task.steps[:steps_shown[lane]]:
             if upto is not None and step.ready > upto:
                 if previous_end is not None:
                     waiting.append((lane, previous_end, upto))
@@ -92,7 +97,8 @@ def _bars(lane_start_end: np.ndarray, height: float, min_width: float) -> np.nda
 def draw_gantt(trace: "Trace", *, ax: Any = None, loop_lane: bool = False,
                links: bool | None = None, title: str | None = None, upto: float | None = None,
                now: float | None = None, xmax: float | None = None, width: float = 9.0,
-               highlight: int | None = None, fast: bool = False) -> Figure:
+               highlight: int | None = None, fast: bool = False,
+               steps_shown: Sequence[int] | None = None) -> Figure:
     """Draw `trace` as a Gantt chart and return the figure.
 
     loop_lane: add a lane for the event loop itself (busy / idle, stalls in red).
@@ -101,6 +107,7 @@ def draw_gantt(trace: "Trace", *, ax: Any = None, loop_lane: bool = False,
     now: mark that instant with a vertical line.
     highlight: shade the lane of this task id (the replay's running task).
     fast: fixed margins and a lower resolution, for frames drawn many times a second.
+    steps_shown: per task, how many of its steps to draw (the replay's cut).
     """
     n_tasks = len(trace.tasks)
     offset = 1 if loop_lane else 0
@@ -120,7 +127,7 @@ def draw_gantt(trace: "Trace", *, ax: Any = None, loop_lane: bool = False,
         end *= 1.35  # room to show the stuck tasks waiting on past the end
     span = end * 1.04
     min_width = span * (0.004 if labelled else 0.001)
-    spans = collect_spans(trace, upto)
+    spans = collect_spans(trace, upto, steps_shown)
     bar = 0.62 if labelled else 0.9
 
     def lanes_of(rows: np.ndarray) -> np.ndarray:
@@ -136,13 +143,13 @@ def draw_gantt(trace: "Trace", *, ax: Any = None, loop_lane: bool = False,
                                      facecolors=RUNNING, edgecolors="none", zorder=3))
     if labelled:
         _label_waits(ax, fig, spans.waiting_labels, offset, span)
-    _end_markers(ax, trace, offset, upto, labelled)
+    _end_markers(ax, trace, offset, upto, labelled, steps_shown)
     if loop_lane:
         _loop_lane(ax, trace, bar, min_width, upto)
     if links is None:
         links = labelled
     if links:
-        _wake_links(ax, trace, offset, upto, span)
+        _wake_links(ax, trace, offset, upto, span, steps_shown)
     if trace.deadlock and (upto is None or upto >= trace.duration):
         _stuck(ax, trace, offset, bar, span)
     if highlight is not None:
@@ -189,11 +196,13 @@ def _stuck(ax: Any, trace: "Trace", offset: int, bar: float, span: float) -> Non
                     va="bottom", fontsize=7.5, color=STALL, zorder=4)
 
 
-def _end_markers(ax: Any, trace: "Trace", offset: int, upto: float | None, labelled: bool) -> None:
+def _end_markers(ax: Any, trace: "Trace", offset: int, upto: float | None, labelled: bool,
+                 steps_shown: Sequence[int] | None) -> None:
     for outcome, (marker, colour) in END_MARKERS.items():
         points = [(t.finished, lane + offset) for lane, t in enumerate(trace.tasks)
                   if t.outcome == outcome and t.finished is not None
-                  and (upto is None or t.finished <= upto)]
+                  and (upto is None or t.finished <= upto)
+                  and (steps_shown is None or steps_shown[lane] == len(t.steps))]
         if points:
             xs, ys = zip(*points)
             ax.scatter(xs, ys, marker=marker, color=colour, s=42 if labelled else 8, zorder=5,
@@ -220,10 +229,13 @@ def _rect(x0: float, x1: float, y: float, height: float, colour: str, **style: A
     return Rectangle((x0, y - height / 2), x1 - x0, height, facecolor=colour, **style)
 
 
-def _wake_links(ax: Any, trace: "Trace", offset: int, upto: float | None, span: float) -> None:
+def _wake_links(ax: Any, trace: "Trace", offset: int, upto: float | None, span: float,
+                steps_shown: Sequence[int] | None) -> None:
     seen: dict[float, int] = {}
     for link in trace.links[:MAX_LINKS]:
         if upto is not None and link.time > upto:
+            continue
+        if steps_shown is not None and link.waker_step >= steps_shown[link.waker]:
             continue
         nth = seen[link.time] = seen.get(link.time, -1) + 1
         x = link.time + nth * span * 0.008   # wake-ups at one instant side by side, not on top

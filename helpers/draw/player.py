@@ -50,7 +50,7 @@ class Player:
 
     def frame(self, moment: Moment) -> bytes:
         figure = draw_gantt(self.trace, upto=moment.time, now=moment.time, highlight=moment.task,
-                            xmax=self.trace.duration, fast=True)
+                            xmax=self.trace.duration or 1.0, fast=True, steps_shown=moment.steps_begun)
         return figure_png(figure)
 
     def widget(self) -> Any:
