@@ -133,7 +133,8 @@ def stored_counts(path):
     nb = nbformat.read(path, as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
     outputs = [o for c in code for o in c.outputs]
-    widgets = sum("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
+    # a replay is stored as its fallback (the final chart); run live, it is a widget instead
+    widgets = sum(o.get("data", {}).get("text/plain", "").startswith("<replay of") for o in outputs)
     images = sum("image/png" in o.get("data", {}) for o in outputs) - widgets
     shown = [c for c in code if not c.metadata.get("jupyter", {}).get("source_hidden")]
     return len(shown), images, widgets

@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import pathlib
 import re
+import subprocess
+import sys
 
 import nbformat
 import pytest
@@ -23,6 +25,9 @@ def test_notebook_is_valid_and_has_no_widget_state(path):
     nb = nbformat.read(path, as_version=4)
     nbformat.validate(nb)                 # what GitHub's renderer checks too
     assert "widgets" not in nb.metadata, "stored widget state: GitHub shows such notebooks as invalid"
+    views = [c.get("id") for c in nb.cells for o in c.get("outputs", [])
+             if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    assert not views, f"widget views without state (random ids, nothing to show): cells {views}"
     assert nb.metadata["kernelspec"]["name"] == "python3"
     assert set(nb.metadata.get("language_info", {})) <= {"name"}, "machine-specific versions stored"
 
@@ -75,3 +80,11 @@ def test_exercise_verdicts_are_stored_unsolved_then_solved(path):
                         if o.output_type == "execute_result" and "text/plain" in o.get("data", {})]
             expected = "✅ Solved!" if "solution" in tags else "🔎 Not yet."
             assert verdicts and verdicts[-1].startswith(expected), f"cell {cell.get('id')}: {verdicts}"
+
+
+def test_every_notebook_opens_with_the_current_colab_and_binder_header():
+    """Links and Colab's install cell come from pyproject's Repository URL (tools/course_header.py)."""
+    root = pathlib.Path(__file__).parent.parent
+    out = subprocess.run([sys.executable, "tools/course_header.py", "--check"], cwd=root,
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
