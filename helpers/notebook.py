@@ -8,6 +8,7 @@ a cell whose value is a coroutine object says that nothing ran yet, and the
 from __future__ import annotations
 
 import inspect
+import sys
 import types
 from typing import Any
 
@@ -68,11 +69,8 @@ def _explain_running_loop(shell: Any, etype: type, value: BaseException, tb: Any
 def teach_ipython(shell: Any = None) -> bool:
     """Register the explanations with IPython; False outside IPython."""
     if shell is None:
-        try:
-            from IPython import get_ipython
-        except ImportError:
-            return False
-        shell = get_ipython()
+        ipython = sys.modules.get("IPython")  # inside a kernel it is loaded already; else skip its import
+        shell = ipython.get_ipython() if ipython is not None else None
     if shell is None:
         return False
     formatter = shell.display_formatter.formatters["text/plain"]
