@@ -228,6 +228,17 @@ def test_live_chart_updates_and_the_player_steps(lab, browser):
         after_caption = caption.filter(visible=True).first.inner_text()
         assert (before, first_caption.split("·")[0].strip()) == ("0", "step 1 of 8")
         assert after_caption.startswith("step 2 of 8")
+        # Without the kernel, the slider still switches frames and captions (all on the page).
+        page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Kernel$")).click()
+        page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Shut Down Kernel$")).click()
+        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='unknown'], "
+                               ".jp-Notebook-ExecutionIndicator[data-status='dead']", timeout=30_000)
+        player.locator(".noUi-handle").first.focus()
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function(
+            "() => document.querySelector('.asyncio-replay .widget-readout').innerText === '3'")
+        assert caption.filter(visible=True).first.inner_text().startswith("step 4 of 8")
         page.screenshot(path=str(ARTIFACTS / "live_and_replay.png"), full_page=True)
     finally:
         page.close()
