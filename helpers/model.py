@@ -11,19 +11,16 @@ ended that way, the deadlock.
 from __future__ import annotations
 
 import asyncio
-import os
-import time
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from .record.recorder import (CANCELLED, CREATED, EXCEPTION, EXITED, NO_TASK, RESULT,
+from .record.recorder import (ASYNCIO_DIR, CANCELLED, CREATED, EXCEPTION, NO_TASK, RESULT,
                               SCHEDULED, STEPPED, WIDTH, Recorder)
 
 OUTCOMES = {RESULT: "result", EXCEPTION: "exception", CANCELLED: "cancelled"}
 # A step that holds the loop this long (real time) is a stall, as in asyncio's debug mode.
 STALL_SECONDS = 0.1
 
-_ASYNCIO_DIR = os.path.dirname(asyncio.__file__)
 # asyncio's own coroutines that a learner recognises by name when a task waits inside them.
 _WAIT_NAMES = {
     "Queue.get": "Queue.get", "Queue.put": "Queue.put", "Lock.acquire": "Lock.acquire",
@@ -172,7 +169,7 @@ def describe_awaited(rec: Recorder, task_id: int, awaited: Any, chain_id: int | 
     """Say in a learner's words what a suspended task waits on."""
     if chain_id is None:
         coro = rec.coros[task_id]
-        chain_id = rec.chain_of(rec.chain_node(rec.chain_root, coro), getattr(coro, "cr_await", None))
+        chain_id = rec.chain_of(rec.chain_node(coro), getattr(coro, "cr_await", None))
     inner = _innermost_asyncio_name(rec.chain_codes[chain_id])
     if awaited is None:
         return "yield to loop"
@@ -205,7 +202,7 @@ def _describe_object(rec: Recorder, awaited: Any) -> str:
 
 def _innermost_asyncio_name(codes: tuple[Any, ...]) -> str:
     for code in reversed(codes):
-        if code.co_filename.startswith(_ASYNCIO_DIR):
+        if code.co_filename.startswith(ASYNCIO_DIR):
             name = code.co_qualname
             if name in _WAIT_NAMES or name in ("wait_for", "sleep", "to_thread"):
                 return name
@@ -220,7 +217,7 @@ def coroutine_name(coro: Any) -> str:
 
 def _learner_chain(codes: tuple[Any, ...]) -> tuple[str, ...]:
     return tuple(c.co_qualname.rsplit(".<locals>.", 1)[-1] for c in codes
-                 if not c.co_filename.startswith(_ASYNCIO_DIR))
+                 if not c.co_filename.startswith(ASYNCIO_DIR))
 
 
 def _records(log: list[Any]) -> Iterator[tuple[Any, ...]]:
@@ -239,6 +236,7 @@ def build_trace(rec: Recorder, clock: str, deadlock: str | None = None) -> Trace
     chains: dict[int, tuple[str, ...]] = {}
     awaited_by: dict[int, Any] = {}   # task id -> what its last step yielded
     end_time = 0.0
+    last_perf = p0
     for index, (kind, tid, t, p, a, b, chain_id, extra) in enumerate(_records(rec.log)):
         if not virtual:
             t = p - p0
@@ -266,6 +264,7 @@ def build_trace(rec: Recorder, clock: str, deadlock: str | None = None) -> Trace
             continue
         end = a if virtual else b - p0
         end_time = max(end_time, end)
+        last_perf = max(last_perf, b)
         ready, waker = pending_ready.pop(tid, (t if not task.steps else None, NO_TASK))
         step_index = len(task.steps)
         if chain_id not in chains:
@@ -296,7 +295,7 @@ def build_trace(rec: Recorder, clock: str, deadlock: str | None = None) -> Trace
     events = [k[3] for k in keyed]
     stalls = [Stall(t.id, i, s.start, s.real_duration)
               for t in tasks for i, s in enumerate(t.steps) if s.real_duration >= STALL_SECONDS]
-    return Trace(clock, tasks, events, links, end_time, time.perf_counter() - p0, deadlock, stalls)
+    return Trace(clock, tasks, events, links, end_time, last_perf - p0, deadlock, stalls)
 
 
 def _gathered_child_that_ended(rec: Recorder, awaited: Any) -> int:
@@ -319,8 +318,6 @@ def _woken_by(rec: Recorder, task: TaskTrace, waker: int, tid: int, step_index: 
     if waker != NO_TASK:
         return rec.names[waker]
     previous = task.steps[-1].waits_on
-    if previous == "yield to loop":
-        return "itself"
     if previous.startswith("sleep(") or previous.startswith("wait_for("):
         return "timer"
     if previous.startswith("thread job"):

@@ -66,11 +66,15 @@ def _explain_running_loop(shell: Any, etype: type, value: BaseException, tb: Any
     return None
 
 
+def current_shell() -> Any:
+    """The IPython shell this code runs in, or None (without importing IPython outside one)."""
+    ipython = sys.modules.get("IPython")  # inside a kernel it is loaded already
+    return ipython.get_ipython() if ipython is not None else None
+
+
 def teach_ipython(shell: Any = None) -> bool:
     """Register the explanations with IPython; False outside IPython."""
-    if shell is None:
-        ipython = sys.modules.get("IPython")  # inside a kernel it is loaded already; else skip its import
-        shell = ipython.get_ipython() if ipython is not None else None
+    shell = shell or current_shell()
     if shell is None:
         return False
     formatter = shell.display_formatter.formatters["text/plain"]

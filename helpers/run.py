@@ -18,6 +18,7 @@ from asyncio import events
 from typing import Any, Coroutine, Iterator
 
 from .model import Trace, build_trace
+from .notebook import current_shell
 from .record.loop import TracingLoop
 
 _last: list[Trace] = []
@@ -107,11 +108,7 @@ async def trace(main: Coroutine[Any, Any, Any], *, clock: str = "virtual",
 
 def _live_view(loop: TracingLoop, main: Any) -> Any:
     """A LiveChart wired to the loop's frame hook, or None outside a notebook."""
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return None
-    if get_ipython() is None:
+    if current_shell() is None:
         return None
     from .draw.live import LiveChart
     from .model import coroutine_name

@@ -8,7 +8,6 @@ import subprocess
 import sys
 import textwrap
 
-import numpy as np
 from matplotlib.collections import PolyCollection
 
 from helpers import run_traced

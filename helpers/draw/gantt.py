@@ -60,7 +60,7 @@ def collect_spans(trace: "Trace", upto: float | None = None,
     labels: list[tuple[int, float, float, str]] = []
     end_of_time = trace.duration if upto is None else upto
     for lane, task in enumerate(trace.tasks):
-        previous_end = None
+        previous_end, previous_waits = None, ""
         for step in task.steps if steps_shown is None else task.steps[:steps_shown[lane]]:
             if upto is not None and step.ready > upto:
                 if previous_end is not None:

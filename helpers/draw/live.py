@@ -11,7 +11,7 @@ between frames, so a re-run compares equal.
 from __future__ import annotations
 
 import base64
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Callable
 
 from IPython.display import display
 
@@ -20,10 +20,6 @@ from .gantt import draw_gantt, figure_png
 if TYPE_CHECKING:
     from ..model import Trace
     from ..record.recorder import Recorder
-
-
-def _png(figure: Any) -> str:
-    return base64.b64encode(figure_png(figure)).decode("ascii")
 
 
 class LiveChart:
@@ -41,25 +37,26 @@ class LiveChart:
         # frames replace it with pictures, and its text never changes.
         self.handle = display({"text/plain": self.text}, raw=True, display_id=True)
 
-    def _draw(self, trace: "Trace | None", final: bool = False) -> str:
+    def _draw(self) -> str:
+        """What has happened so far, up to the dashed line of "now"."""
         from ..model import build_trace
 
-        if trace is None:
-            trace = build_trace(self.recorder, self.clock)
+        trace = build_trace(self.recorder, self.clock)
         now = max(self.now(), trace.duration)
-        figure = draw_gantt(trace, loop_lane=self.loop_lane, upto=None if final else now,
-                            now=None if final else now, xmax=max(now, 1.0) if not final else None,
-                            title=None if final else f"running… {now:.1f} s", fast=not final)
+        figure = draw_gantt(trace, loop_lane=self.loop_lane, upto=now, now=now, xmax=max(now, 1.0),
+                            title=f"running… {now:.1f} s", fast=True)
         self.frames += 1
-        return _png(figure)
+        return base64.b64encode(figure_png(figure)).decode("ascii")
 
     def _bundle(self, png: str) -> dict[str, str]:
         return {"image/png": png, "text/plain": self.text}
 
     def frame(self) -> None:
         """Redraw what has happened so far."""
-        self.handle.update(self._bundle(self._draw(None)), raw=True)
+        self.handle.update(self._bundle(self._draw()), raw=True)
 
     def finish(self, trace: "Trace") -> None:
         """The last frame: the complete chart."""
-        self.handle.update(self._bundle(self._draw(trace, final=True)), raw=True)
+        final = trace.chart(loop_lane=self.loop_lane).png()
+        self.frames += 1
+        self.handle.update(self._bundle(base64.b64encode(final).decode("ascii")), raw=True)

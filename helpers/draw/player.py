@@ -45,8 +45,9 @@ class Player:
 
     def __init__(self, trace: "Trace", max_steps: int = MAX_STEPS) -> None:
         self.trace = trace
-        self.moments = moments(trace)[:max_steps]
-        self.cut = len(moments(trace)) > max_steps
+        every = moments(trace)
+        self.moments = every[:max_steps]
+        self.cut = len(every) > max_steps
 
     def frame(self, moment: Moment) -> bytes:
         figure = draw_gantt(self.trace, upto=moment.time, now=moment.time, highlight=moment.task,

@@ -30,7 +30,7 @@ from time import perf_counter
 from contextvars import Context
 from typing import Any, Callable
 
-from .recorder import NO_TASK, SCHEDULED, Recorder
+from .recorder import NO_TASK, Recorder
 
 # How long a loop with nothing to do waits for a thread to call back before it
 # calls the situation a deadlock.
@@ -260,7 +260,7 @@ class TracingLoop(asyncio.SelectorEventLoop):
                 waker = rec.ids.get(args[0])
                 if waker is None:
                     waker = rec.ids.get(tasks.current_task(self), NO_TASK)
-                rec.log.extend((SCHEDULED, task_id, rec.vnow, perf_counter(), waker, 0.0, 0, None))
+                rec.note_scheduled(task_id, waker)
         if self._debug or self._closed:
             return super().call_soon(callback, *args, context=context)
         # What BaseEventLoop.call_soon does, without two Python frames per task step.
@@ -280,12 +280,11 @@ class TracingLoop(asyncio.SelectorEventLoop):
         self.jobs_running += 1
         future.add_done_callback(self._job_done)
         if self.recorder is not None:
-            self.recorder.jobs[future] = f"thread job: {_callable_name(func, args)}()"
+            self.recorder.jobs[future] = f"thread job: {_callable_name(func)}()"
         return future
 
     def _job_done(self, _future: asyncio.Future) -> None:
         self.jobs_running -= 1
-
 
 
 @functools.lru_cache(maxsize=None)
@@ -302,7 +301,7 @@ def _recorded_task_class(base: type) -> type:
     return RecordedTask
 
 
-def _callable_name(func: Callable[..., Any], args: tuple[Any, ...]) -> str:
+def _callable_name(func: Callable[..., Any]) -> str:
     # asyncio.to_thread passes functools.partial(context.run, func, *args)
     while isinstance(func, functools.partial):
         inner = func.func

@@ -26,7 +26,7 @@ RESULT, EXCEPTION, CANCELLED = 0, 1, 2
 NO_TASK = -1
 
 STOP = "stop"  # trie key: do not walk below this coroutine
-_ASYNCIO_DIR = os.path.dirname(asyncio.__file__)
+ASYNCIO_DIR = os.path.dirname(asyncio.__file__)  # asyncio's own code lives here
 _CoroutineType = types.CoroutineType
 _GeneratorType = types.GeneratorType
 
@@ -46,7 +46,7 @@ class CoroutineProxy:
         self._throw = coro.throw
         self._rec = recorder
         self._id = task_id
-        self._node = recorder.chain_node(recorder.chain_root, coro)
+        self._node = recorder.chain_node(coro)
 
     def send(self, value: Any) -> Any:
         rec = self._rec
@@ -197,9 +197,8 @@ class Recorder:
         else:
             outcome, detail = EXCEPTION, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         self.exits[task_id] = (outcome, detail)
-        coro = self.coros[task_id]
         self.log.extend((EXITED, task_id, t0, p0, self.vnow, perf_counter(),
-                         self.chain_of(self.chain_node(self.chain_root, coro), None), outcome))
+                         self.chain_of(self.chain_node(self.coros[task_id]), None), outcome))
 
     def chain_of(self, node: dict[Any, Any], c: Any) -> int:
         """Id of the chain of coroutines a task is suspended in (outermost first).
@@ -232,20 +231,18 @@ class Recorder:
             self.chain_codes.append(node["codes"])
         return chain_id
 
-    def chain_node(self, node: dict[Any, Any], coro: Any) -> dict[Any, Any]:
+    def chain_node(self, coro: Any) -> dict[Any, Any]:
         """The trie node of a task's own coroutine (where its chains start)."""
+        root = self.chain_root
         code = getattr(coro, "cr_code", None) or getattr(coro, "gi_code", None)
         if code is None:
-            return node
-        child = node.get(code)
-        if child is None:
-            child = self._new_node(node, code)
-        return child
+            return root
+        return root.get(code) or self._new_node(root, code)
 
     @staticmethod
     def _new_node(parent: dict[Any, Any], code: Any) -> dict[Any, Any]:
         child: dict[Any, Any] = {"codes": parent["codes"] + (code,)}
-        if code.co_filename.startswith(_ASYNCIO_DIR):
+        if code.co_filename.startswith(ASYNCIO_DIR):
             child[STOP] = True
         parent[code] = child
         return child
