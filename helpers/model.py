@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from .record.recorder import (ASYNCIO_DIR, CANCELLED, CREATED, EXCEPTION, NO_TASK, RESULT,
-                              SCHEDULED, STEPPED, WIDTH, Recorder)
+                              SCHEDULED, STEPPED, WIDTH, Recorder, _coroutine_name)
 
 OUTCOMES = {RESULT: "result", EXCEPTION: "exception", CANCELLED: "cancelled"}
 # A step that holds the loop this long (real time) is a stall, as in asyncio's debug mode.
@@ -107,6 +107,10 @@ class Trace:
     deadlock: str | None = None
     stalls: list[Stall] = field(default_factory=list)
     result: Any = field(default=None, repr=False)   # what the traced coroutine returned
+    runaway: str | None = None          # why a run that looked endless was stopped
+    interrupted: float | None = None    # when an interrupt (Ctrl-C, the stop button) ended the run
+    stuck: list[tuple[float, tuple[int, ...]]] = field(default_factory=list)  # (since, cycle of task ids)
+    real_time: list[tuple[float, float]] = field(default_factory=list)  # virtual stretches run in real time
 
     def task(self, name: str) -> TaskTrace:
         for t in self.tasks:
@@ -156,6 +160,10 @@ class Trace:
         text = f"Trace: {n} task{'s' if n != 1 else ''}, {duration} s on the {self.clock} clock"
         if self.deadlock:
             text += " (ended in a deadlock)"
+        elif self.runaway:
+            text += " (stopped: it looked endless)"
+        elif self.interrupted is not None:
+            text += f" (interrupted at {self.interrupted:.2f} s)"
         return text
 
     def __repr__(self) -> str:
@@ -165,39 +173,33 @@ class Trace:
         return self.chart()._repr_png_()
 
 
-def describe_awaited(rec: Recorder, task_id: int, awaited: Any, chain_id: int | None) -> str:
-    """Say in a learner's words what a suspended task waits on."""
-    if chain_id is None:
-        coro = rec.coros[task_id]
-        chain_id = rec.chain_of(rec.chain_node(coro), getattr(coro, "cr_await", None))
-    inner = _innermost_asyncio_name(rec.chain_codes[chain_id])
-    if awaited is None:
-        return "yield to loop"
-    if inner == "wait_for":  # 3.12+ awaits the inner task itself, 3.11 a private future
-        return f"wait_for({rec.names[rec.ids[awaited]]})" if awaited in rec.ids else "wait_for"
-    if inner in _WAIT_NAMES:
-        return _WAIT_NAMES[inner]
-    return _describe_object(rec, awaited)
+def describe_token(rec: Recorder, token: Any, chain_id: int | None) -> str:
+    """Say in a learner's words what a suspended task waits on (see `Recorder.token`)."""
+    inner = _innermost_asyncio_name(rec.chain_codes[chain_id]) if chain_id is not None else ""
+    guard = None
+    if type(token) is tuple and token[0] == "timeout":
+        _, token, guard = token
+    if token is None:
+        text = "yield to loop"
+    elif inner == "wait_for":  # 3.12+ awaits the inner task itself, 3.11 a private future
+        text = f"wait_for({rec.names[token]})" if type(token) is int else "wait_for"
+    elif inner in _WAIT_NAMES:
+        text = _WAIT_NAMES[inner]
+    else:
+        text = _object_words(rec, token)
+    if guard is not None:
+        text += f", timeout {round(guard, 6):g} s"
+    return text
 
 
-def _describe_object(rec: Recorder, awaited: Any) -> str:
-    task_id = rec.ids.get(awaited)
-    if task_id is not None:
-        return rec.names[task_id]
-    delay = rec.sleeps.get(awaited)
-    if delay is not None:
-        return f"sleep({delay:g})"
-    job = rec.jobs.get(awaited)
-    if job is not None:
-        return job
-    if isinstance(awaited, asyncio.Task):
-        return awaited.get_name()
-    children = getattr(awaited, "_children", None)
-    if children is not None:  # gather's future
-        return "gather(" + ", ".join(_describe_object(rec, c) for c in children) + ")"
-    if isinstance(awaited, asyncio.Future):
-        return "Future pending"  # it was pending when the task chose to wait on it
-    return type(awaited).__name__
+def _object_words(rec: Recorder, token: Any) -> str:
+    if type(token) is int:
+        return rec.names[token]
+    if type(token) is tuple:
+        if token[0] == "gather":
+            return "gather(" + ", ".join(_object_words(rec, c) for c in token[1]) + ")"
+        return _object_words(rec, token[1])  # a timeout around one of gather's children
+    return str(token)
 
 
 def _innermost_asyncio_name(codes: tuple[Any, ...]) -> str:
@@ -211,8 +213,7 @@ def _innermost_asyncio_name(codes: tuple[Any, ...]) -> str:
 
 def coroutine_name(coro: Any) -> str:
     """``func`` or ``Worker.run``: the qualified name without ``<locals>`` noise."""
-    name = getattr(coro, "__qualname__", None) or type(coro).__name__
-    return name.rsplit(".<locals>.", 1)[-1]
+    return _coroutine_name(coro)
 
 
 def _learner_chain(codes: tuple[Any, ...]) -> tuple[str, ...]:
@@ -225,7 +226,9 @@ def _records(log: list[Any]) -> Iterator[tuple[Any, ...]]:
         yield tuple(log[i:i + WIDTH])
 
 
-def build_trace(rec: Recorder, clock: str, deadlock: str | None = None) -> Trace:
+def build_trace(rec: Recorder, clock: str, deadlock: str | None = None, *,
+                runaway: str | None = None, interrupted: float | None = None,
+                stuck: list[tuple[int, ...]] = ()) -> Trace:
     """Turn a recorder's flat log into a `Trace`."""
     p0 = rec.start_perf
     virtual = rec.virtual
@@ -242,7 +245,7 @@ def build_trace(rec: Recorder, clock: str, deadlock: str | None = None) -> Trace
             t = p - p0
         if kind == CREATED:
             parent = rec.names[a] if a != NO_TASK else None
-            tasks.append(TaskTrace(tid, rec.names[tid], coroutine_name(rec.coros[tid]), t, parent))
+            tasks.append(TaskTrace(tid, rec.names[tid], rec.coro_names[tid], t, parent))
             detail = f"{tasks[-1].coroutine}()" + (f", by {parent}" if parent else "")
             keyed.append((p, 1, index, Event(t, tid, "created", detail)))
             end_time = max(end_time, t)
@@ -271,7 +274,7 @@ def build_trace(rec: Recorder, clock: str, deadlock: str | None = None) -> Trace
             chains[chain_id] = _learner_chain(rec.chain_codes[chain_id])
         if kind == STEPPED:
             awaited_by[tid] = extra
-            waits_on = describe_awaited(rec, tid, extra, chain_id)
+            waits_on = describe_token(rec, extra, chain_id)
         else:
             waits_on = ""
         woken_by = _woken_by(rec, task, waker, tid, step_index)
@@ -286,7 +289,8 @@ def build_trace(rec: Recorder, clock: str, deadlock: str | None = None) -> Trace
                 keyed.append((b, 2, index, Event(end, tid, "ready", step=step_index + 1)))
         else:
             outcome, detail = rec.exits[tid]
-            if rec.tasks[tid] is not None and rec.tasks[tid].cancelled():
+            live = rec.task(tid)
+            if live is not None and live.cancelled():
                 outcome, detail = CANCELLED, ""
             task.outcome, task.detail, task.finished = OUTCOMES[outcome], detail, end
             text = task.outcome + (f": {detail}" if detail else "")
@@ -295,15 +299,21 @@ def build_trace(rec: Recorder, clock: str, deadlock: str | None = None) -> Trace
     events = [k[3] for k in keyed]
     stalls = [Stall(t.id, i, s.start, s.real_duration)
               for t in tasks for i, s in enumerate(t.steps) if s.real_duration >= STALL_SECONDS]
-    return Trace(clock, tasks, events, links, end_time, last_perf - p0, deadlock, stalls)
+    if interrupted is not None:
+        end_time = max(end_time, interrupted)
+    return Trace(clock, tasks, events, links, end_time, last_perf - p0, deadlock, stalls,
+                 runaway=runaway, interrupted=interrupted,
+                 stuck=[(rec.waiting_since(cycle), cycle) for cycle in stuck],
+                 real_time=list(rec.real_time) if virtual else [])
 
 
-def _gathered_child_that_ended(rec: Recorder, awaited: Any) -> int:
+def _gathered_child_that_ended(rec: Recorder, token: Any) -> int:
     """The child of a gather() whose end completed it (the last one done), or NO_TASK."""
-    children = getattr(awaited, "_children", None)
-    if not children:
+    if type(token) is tuple and token[0] == "timeout":
+        token = token[1]
+    if not (type(token) is tuple and token[0] == "gather"):
         return NO_TASK
-    ours = [rec.ids[c] for c in children if c in rec.ids]
+    ours = [c for c in token[1] if type(c) is int]
     if not ours or any(i not in rec.exits for i in ours):
         return NO_TASK
     order = {tid: n for n, tid in enumerate(rec.exits)}  # exits are kept in the order they happened

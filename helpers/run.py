@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
+import signal
 import sys
+import threading
 import warnings
 from asyncio import events
 from typing import Any, Coroutine, Iterator
 
 from .model import Trace, build_trace
 from .notebook import current_shell
-from .record.loop import TracingLoop
+from .record.loop import MAX_STEPS, TracingLoop
 
 _last: list[Trace] = []
 
@@ -31,7 +34,7 @@ def last_trace() -> Trace | None:
 
 def check_coroutine(main: Any, where: str = "trace") -> None:
     """Explain, before anything runs, why `main` cannot be traced."""
-    if asyncio.iscoroutinefunction(main):
+    if inspect.iscoroutinefunction(main):
         raise TypeError(f"{where}() needs a coroutine object, and {main.__qualname__} is a coroutine "
                         f"function. Call it to get one: {where}({main.__qualname__}()).")
     if not asyncio.iscoroutine(main):
@@ -45,45 +48,55 @@ def check_coroutine(main: Any, where: str = "trace") -> None:
 
 
 def run_traced(main: Coroutine[Any, Any, Any], *, clock: str = "virtual",
-               speed: float | None = None, quiet: bool = False, live: bool = False) -> Trace:
+               speed: float | None = None, quiet: bool = False, live: bool = False,
+               max_steps: int | None = MAX_STEPS, max_time: float | None = None,
+               debug: bool | None = None) -> Trace:
     """Run `main` to its end on a new recording loop and return its trace.
 
     clock: "virtual" (timers fire at once, times are exact) or "real".
     speed: on the virtual clock, wait in real time too: 1.0 = real time, 2.0 = twice as fast.
     live: in a notebook, draw the chart while it runs (about 10 frames a second);
     on the virtual clock this paces the run at real time unless `speed` says otherwise.
+    max_steps, max_time: on the virtual clock, stop a run that looks endless after
+    this many task steps or virtual seconds (None: no limit).
+    debug: asyncio's debug mode, as ``asyncio.run(..., debug=True)``.
     If `main` raises, the exception propagates (the trace is in `last_trace()`);
-    a deadlock ends the run and is described in `trace.deadlock`.
+    a deadlock ends the run and is described in `trace.deadlock`; an interrupt
+    cancels the tasks, as ``asyncio.run`` does on Ctrl-C, and propagates.
     """
     check_coroutine(main, "run_traced")
     if live and clock == "virtual" and speed is None:
         speed = 1.0
-    loop = TracingLoop(clock, speed)
+    loop = TracingLoop(clock, speed, max_steps=max_steps, max_time=max_time)
+    if debug is not None:
+        loop.set_debug(debug)
     recorder = loop.recorder
     assert recorder is not None
     view = _live_view(loop, main) if live else None
-    outer = events._get_running_loop()
-    events._set_running_loop(None)
     error: BaseException | None = None
     result = None
-    deadlock = None
+    interrupted = None
     try:
-        with _explained_warnings():
+        with _own_loop(), _interruptible(), _explained_warnings():
             try:
                 result = loop.run_until_complete(loop.create_task(main))
-            except BaseException as exc:  # the learner's exception, a deadlock, or an interrupt
-                if loop.deadlock is None:
+            except KeyboardInterrupt as exc:
+                interrupted, error = recorder.clock_time(), exc
+            except BaseException as exc:  # the learner's exception, or the loop stopped by us
+                if loop.deadlock is None and loop.runaway is None:
                     error = exc
-            deadlock = loop.deadlock
             _finish(loop)
     finally:
-        events._set_running_loop(outer)
         loop.close()
-    trace = build_trace(recorder, clock, str(deadlock) if deadlock else None)
+    trace = build_trace(recorder, clock, str(loop.deadlock) if loop.deadlock else None,
+                        runaway=str(loop.runaway) if loop.runaway else None,
+                        interrupted=interrupted, stuck=loop.stuck)
     trace.result = result
+    _last[:] = [trace]
     if view is not None:
         view.finish(trace)
-    _last[:] = [trace]
+    elif error is not None and current_shell() is not None:
+        _display(trace)  # the chart up to the failure, before the traceback
     if not quiet:
         _explain(trace)
     if error is not None:
@@ -91,6 +104,52 @@ def run_traced(main: Coroutine[Any, Any, Any], *, clock: str = "virtual",
             error.add_note("(helpers: the trace up to this error is in helpers.last_trace())")
         raise error
     return trace
+
+
+@contextlib.contextmanager
+def _own_loop() -> Iterator[None]:
+    """Make no loop the running one for the traced run, then put the caller's back.
+
+    On Python 3.14+ the current task is kept per thread, not per loop: the
+    caller's task (the notebook cell's) must leave for the run and come back after.
+    """
+    outer = events._get_running_loop()
+    swap = getattr(asyncio.tasks, "_swap_current_task", None) if sys.version_info >= (3, 14) else None
+    outer_task = swap(outer, None) if swap is not None and outer is not None else None
+    events._set_running_loop(None)
+    try:
+        yield
+    finally:
+        events._set_running_loop(outer)
+        if outer_task is not None:
+            swap(outer, outer_task)
+
+
+@contextlib.contextmanager
+def _interruptible() -> Iterator[None]:
+    """Ctrl-C, or a kernel's stop button, raises KeyboardInterrupt inside the run at once.
+
+    A kernel turns SIGINT into a callback on its own loop, which cannot run
+    while the cell waits for the traced run: for the run, SIGINT does what it
+    does in a plain script.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGINT)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous if previous is not None else signal.SIG_DFL)
+
+
+def _display(trace: Trace) -> None:
+    try:
+        from IPython.display import display
+        display(trace)
+    except Exception:  # drawing must never hide the learner's own error
+        pass
 
 
 async def trace(main: Coroutine[Any, Any, Any], *, clock: str = "virtual",
@@ -149,28 +208,53 @@ def tracing(clock: str = "virtual", speed: float | None = None) -> Iterator[list
 
 
 def _finish(loop: TracingLoop) -> None:
-    """What asyncio.run does after the main coroutine: cancel leftovers, shut down."""
+    """What asyncio.run does after the main coroutine: cancel leftovers, shut down.
+
+    The run's ending (deadlock, runaway) is kept; the clean-up gets limits of
+    its own, so a task that refuses to be cancelled cannot hang it.
+    """
+    deadlock, runaway = loop.deadlock, loop.runaway
     pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
     for task in pending:
         task.cancel()
     cleanup = [asyncio.gather(*pending, return_exceptions=True)] if pending else []
     cleanup += [loop.shutdown_asyncgens, loop.shutdown_default_executor]
-    for awaitable in cleanup:
-        if callable(awaitable):  # the loop's own housekeeping: not the learner's tasks
-            loop.recorder = None
-            awaitable = awaitable()
-        loop.deadlock = None
-        try:
-            loop.run_until_complete(awaitable)
-        except RuntimeError:
-            if loop.deadlock is None:  # a task refusing to be cancelled shows as a second deadlock
-                raise
+    try:
+        for awaitable in cleanup:
+            if callable(awaitable):  # the loop's own housekeeping: not the learner's tasks
+                loop.recorder = None
+                awaitable = awaitable()
+            loop.deadlock = loop.runaway = None
+            if loop.recorder is not None and loop.max_steps is not None:
+                loop.max_steps = loop.recorder.steps + 10_000
+            try:
+                loop.run_until_complete(awaitable)
+            except RuntimeError:
+                if loop.deadlock is None and loop.runaway is None:  # stopped by us: a task refused to end
+                    raise
+    except KeyboardInterrupt:  # interrupted again while cleaning up: leave the rest
+        pass
+    finally:
+        loop.deadlock, loop.runaway = deadlock, runaway
 
 
-def _explain(trace: Trace) -> None:
-    """Tell the learner, in words, about a deadlock or a step that blocked the loop."""
+def _explain(trace: Trace, file: Any = None) -> None:
+    """Tell the learner, in words, how the run ended if not plainly, and what blocked the loop."""
+    def say(text: str) -> None:
+        print(text, file=file or sys.stdout)
+
     if trace.deadlock:
-        print(trace.deadlock)
+        say(trace.deadlock)
+    elif trace.runaway:
+        say(trace.runaway)
+    if trace.interrupted is not None:
+        say(f"Interrupted at {trace.interrupted:.2f} s: the run stopped there and its tasks were cancelled,"
+            " as asyncio.run() does on Ctrl-C. The chart shows the run up to that moment.")
+    if not trace.deadlock:
+        for since, cycle in trace.stuck:
+            names = [trace.tasks[t].name for t in cycle] + [trace.tasks[cycle[0]].name]
+            say(f"Stuck since {since:.2f} s: {names[0]} waits on " + ", which waits on ".join(names[1:])
+                + ". Tasks waiting on each other never finish (unless something cancels them).")
     for stall in trace.stalls[:3]:
         task = trace.tasks[stall.task]
         where = " > ".join(task.steps[stall.step].coroutines) or task.coroutine
@@ -180,7 +264,7 @@ def _explain(trace: Trace) -> None:
         if trace.clock == "virtual":
             text += (" The virtual clock does not count real time spent inside a step:"
                      " trace with clock='real' to see the stall on the chart.")
-        print(text)
+        say(text)
 
 
 @contextlib.contextmanager

@@ -1,17 +1,15 @@
 """An asyncio event loop that records its Tasks and can run on a virtual clock.
 
-`TracingLoop` is an ordinary selector event loop with four hooks:
+`TracingLoop` is an ordinary selector event loop with a few hooks:
 
 * ``create_task`` hands each new coroutine to the `Recorder` (so the task
   factory stays the program's own: ``get_task_factory()`` is untouched);
-* ``call_soon`` notes when a Task becomes *ready* (its next step is queued);
-* ``call_later`` and ``run_in_executor`` remember what a sleep or a thread job
-  is, so the chart can say ``sleep(2)`` or ``thread job: download()``;
-* the selector decides how time passes. On the virtual clock, when nothing is
-  ready the loop jumps straight to its next timer instead of waiting, unless a
-  thread job is still running, in which case real time passes. When nothing
-  is ready, no timer is pending and no job runs, nothing can ever wake the
-  tasks again: the loop stops and reports a deadlock.
+* ``call_soon`` notes when a Task becomes *ready* (its next step is queued),
+  and records Tasks built directly with ``asyncio.Task(coro)`` too;
+* ``call_later``/``call_at`` and ``run_in_executor`` remember what a sleep, a
+  timeout or a thread job is, so the chart can say ``sleep(2)`` or
+  ``thread job: download()``;
+* the selector decides how time passes (see `helpers.record.clock`).
 
 Everything goes through ``time()`` and the selector, so the same loop also
 works after ``nest_asyncio2.apply()`` has replaced ``_run_once``.
@@ -22,126 +20,54 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
-import selectors
+import math
 import sys
 import time
+import types
 from asyncio import events, futures, tasks
-from time import perf_counter
 from contextvars import Context
+from time import perf_counter
 from typing import Any, Callable
 
-from .recorder import NO_TASK, Recorder
+from .clock import ClockSelector, OutsideWork
+from .recorder import NO_TASK, AwaitableProxy, CoroutineProxy, Recorder
+from .stuck import Deadlock, Runaway, describe_cycle, waits_graph
 
-# How long a loop with nothing to do waits for a thread to call back before it
-# calls the situation a deadlock.
-DEADLOCK_GRACE = 0.25
 # A live view draws at most this often (seconds of real time): about 10 frames a second.
 FRAME_INTERVAL = 0.1
+# On the virtual clock a program that never ends would spin forever: stop it after this many steps.
+MAX_STEPS = 200_000
 
-
-class Deadlock(RuntimeError):
-    """Every unfinished task waits on something nothing can resolve any more."""
-
-    def __init__(self, at: float, waiting: list[tuple[str, str]]) -> None:
-        self.at = at
-        self.waiting = waiting
-        lines = [f"Deadlock at {at:.2f} s: every task is waiting and nothing is left that could wake one up"
-                 " (no timer, no thread job, no other task)."]
-        lines += [f"  {name} waits on {what}" for name, what in waiting]
-        lines.append("The waiting tasks were cancelled so the run could end."
-                     " Something has to resolve what they wait on: set_result() on the Future,"
-                     " put() on the Queue, set() on the Event, or a timeout.")
-        super().__init__("\n".join(lines))
-
-
-class _ClockSelector:
-    """Wraps the loop's selector: here is where time passes, real or virtual."""
-
-    def __init__(self, selector: selectors.BaseSelector, loop: "TracingLoop") -> None:
-        self._selector = selector
-        self._loop = loop
-
-    def select(self, timeout: float | None = None) -> list[Any]:
-        loop = self._loop
-        if timeout is not None and timeout <= 0:
-            return self._selector.select(0)
-        if not loop.virtual:
-            if timeout is None and loop.nothing_can_wake():
-                return self._grace_or_deadlock()
-            return self._wait(timeout)
-        events = self._selector.select(0)
-        if events:
-            return events
-        if loop.jobs_running:
-            # A thread is working: let real time pass until it calls back or
-            # the next timer is due, and move the virtual clock as far.
-            began = time.monotonic()
-            events = self._wait(timeout)
-            elapsed = time.monotonic() - began
-            loop.advance(elapsed if timeout is None else min(elapsed, timeout))
-            return events
-        if timeout is None:
-            return self._grace_or_deadlock() if loop.nothing_can_wake() else self._wait(None)
-        if loop.speed:
-            # Pace against a fixed real-time origin, so time spent drawing live
-            # frames is taken out of the wait instead of stretching the demo.
-            target = loop.pace_origin() + (loop.time() + timeout) / loop.speed
-            events = self._wait(max(0.0, target - time.monotonic()))
-            if events:
-                return events
-        loop.advance_to_next_timer(timeout)
-        return []
-
-    def _wait(self, seconds: float | None) -> list[Any]:
-        """Wait in real time; with a live view, in slices, drawing frames between them."""
-        loop = self._loop
-        if loop.on_frame is None:
-            return self._selector.select(seconds)
-        deadline = None if seconds is None else time.monotonic() + seconds
-        while True:
-            left = None if deadline is None else deadline - time.monotonic()
-            if left is None or left > loop.frame_cost:  # draw only in idle time the frame fits in
-                loop.frame_if_due()
-                left = None if deadline is None else deadline - time.monotonic()
-            if left is not None and left <= 0:
-                return []
-            piece = FRAME_INTERVAL if left is None else min(left, FRAME_INTERVAL)
-            events = self._selector.select(piece)
-            if events or (left is not None and piece >= left):
-                return events
-
-    def _grace_or_deadlock(self) -> list[Any]:
-        rec = self._loop.recorder
-        stuck_since = rec.clock_time() if rec is not None else 0.0
-        events = self._selector.select(DEADLOCK_GRACE)
-        if not events:
-            self._loop.deadlocked(stuck_since)
-        return events
-
-    def __getattr__(self, name: str) -> Any:  # register, unregister, close, get_map ...
-        return getattr(self._selector, name)
+_TIMEOUT_CALLBACK = getattr(getattr(asyncio, "Timeout", None), "_on_timeout", None)
+_RELEASE_WAITER = getattr(tasks, "_release_waiter", None)   # wait_for's and wait's timeout, 3.11
 
 
 class TracingLoop(asyncio.SelectorEventLoop):
     """A selector event loop that records Tasks; virtual clock by default."""
 
-    def __init__(self, clock: str = "virtual", speed: float | None = None) -> None:
+    def __init__(self, clock: str = "virtual", speed: float | None = None,
+                 max_steps: int | None = MAX_STEPS, max_time: float | None = None) -> None:
         if clock not in ("virtual", "real"):
             raise ValueError(f"clock must be 'virtual' or 'real', not {clock!r}")
         if speed is not None and speed <= 0:
             raise ValueError("speed must be a positive number (1.0 = real time)")
         self.virtual = clock == "virtual"
         self.speed = speed
+        self.max_steps = max_steps if self.virtual else None
+        self.max_time = max_time
         self._virtual_now = 0.0
         self.recorder: Recorder | None = None
         super().__init__()
-        self._selector = _ClockSelector(self._selector, self)
-        self.jobs_running = 0
+        self._selector = ClockSelector(self._selector, self)
+        self.outside = OutsideWork(self)
         self.deadlock: Deadlock | None = None
+        self.runaway: Runaway | None = None
+        self.stuck: list[tuple[int, ...]] = []   # cycles of tasks waiting on each other, as found
         self.on_frame: Callable[[], None] | None = None   # a live view's redraw
         self._last_frame = 0.0
         self.frame_cost = 0.0      # how long the last frame took to draw
         self._pace_origin: float | None = None
+        self._last_cycle_check = 0.0
         self.recorder = Recorder(self.virtual)
 
     # --- the clock -----------------------------------------------------------
@@ -155,6 +81,9 @@ class TracingLoop(asyncio.SelectorEventLoop):
 
     def _set_virtual_now(self, now: float) -> None:
         self._virtual_now = now
+        # asyncio runs the timers due before time() + _clock_resolution. Far from 0 a
+        # float cannot hold 1e-9 s: keep the resolution above the float's step there.
+        self._clock_resolution = max(1e-9, 2 * math.ulp(now))
         if self.recorder is not None:
             self.recorder.vnow = now
 
@@ -162,7 +91,7 @@ class TracingLoop(asyncio.SelectorEventLoop):
         """Jump to the next timer, landing exactly on its due time."""
         target = self._virtual_now + timeout
         scheduled = self._scheduled
-        if scheduled and abs(scheduled[0]._when - target) < 1e-9:
+        if scheduled and abs(scheduled[0]._when - target) <= max(1e-9, 4 * math.ulp(target)):
             target = scheduled[0]._when
         self._set_virtual_now(max(self._virtual_now, target))
 
@@ -195,45 +124,94 @@ class TracingLoop(asyncio.SelectorEventLoop):
             self._last_frame = perf_counter()
             self.frame_cost = self._last_frame - began
 
+    # --- endings: deadlock, runaway, cycles ------------------------------------
     def nothing_can_wake(self) -> bool:
-        """No ready callback, no timer, no thread job, no file or socket watched."""
-        return (not self._ready and not self.jobs_running
-                and len(self._selector.get_map()) <= 1)  # only the loop's own self-pipe
+        """No ready callback, no timer, and nothing outside the loop that could call back."""
+        return not self._ready and not self._scheduled and not self.outside.in_flight()
 
     def deadlocked(self, since: float) -> None:
-        self.deadlock = Deadlock(since, self.waiting_tasks())
+        rec = self.recorder
+        assert rec is not None
+        cycles = [f"{describe_cycle(rec, c)}: they wait on each other, stuck since {rec.waiting_since(c):.2f} s."
+                  for c in self.stuck_cycles()]
+        self.deadlock = Deadlock(since, self.waiting_labels(), cycles)
         self.stop()
 
-    def waiting_tasks(self) -> list[tuple[str, str]]:
-        """(name, what it waits on) for every unfinished recorded task."""
-        from ..model import coroutine_name, describe_awaited  # late: the model is not needed to record
+    def check_limits(self) -> None:
+        """Stop a virtual-clock run that looks like it never ends."""
+        rec = self.recorder
+        if rec is None or self.runaway is not None:
+            return
+        over_steps = self.max_steps is not None and rec.steps >= self.max_steps
+        over_time = self.max_time is not None and rec.clock_time() >= self.max_time
+        if over_steps or over_time:
+            self.runaway = Runaway(rec.clock_time(), rec.steps, over_steps, self.waiting_labels())
+            self.stop()
+
+    def note_cycles(self) -> None:
+        """Now and then (at most every 50 ms of real time), look for tasks waiting on each other."""
+        now = perf_counter()
+        if now - self._last_cycle_check < 0.05 or self.recorder is None:
+            return
+        self._last_cycle_check = now
+        for cycle in self.stuck_cycles():
+            if cycle not in self.stuck:
+                self.stuck.append(cycle)
+
+    def stuck_cycles(self) -> list[tuple[int, ...]]:
+        rec = self.recorder
+        return waits_graph(rec) if rec is not None else []
+
+    def waiting_labels(self) -> list[tuple[str, str]]:
+        """("Task-2 worker()", what it waits on) for every unfinished task."""
+        rec = self.recorder
+        assert rec is not None
+        return [(f"{rec.names[tid]} {rec.coro_names[tid]}()", what) for tid, what in self.waiting_tasks()]
+
+    def waiting_tasks(self) -> list[tuple[int, str]]:
+        """(task id, what it waits on) for every unfinished recorded task still alive."""
+        from ..model import describe_token  # late: the model is not needed to record
         rec = self.recorder
         if rec is None:
             return []
-        return [(f"{rec.names[tid]} {coroutine_name(rec.coros[tid])}()",
-                 describe_awaited(rec, tid, task._fut_waiter, None))
-                for tid, task in enumerate(rec.tasks) if not task.done()]
+        waiting = []
+        for tid in range(len(rec.tasks)):
+            task = rec.task(tid)
+            if task is None or task.done():
+                continue
+            rec.names[tid] = task.get_name()
+            coro = task.get_coro()
+            chain = rec.chain_of(rec.chain_node(coro), getattr(coro, "cr_await", None))
+            awaited = task._fut_waiter
+            token = None if awaited is None else rec.token(awaited, tid, keep=True)
+            waiting.append((tid, describe_token(rec, token, chain)))
+        return waiting
 
     # --- recording hooks -----------------------------------------------------
-    def create_task(self, coro: Any, *, name: Any = None, context: Context | None = None,
-                    **kwargs: Any) -> asyncio.Task:
+    def create_task(self, coro: Any, **kwargs: Any) -> asyncio.Task:
         rec = self.recorder
         if rec is None or not asyncio.iscoroutine(coro):
-            return super().create_task(coro, name=name, context=context, **kwargs)
+            return super().create_task(coro, **kwargs)
         self._check_closed()
-        proxy, name = rec.wrap(coro, name)
+        proxy = rec.wrap(coro)
         task_id = proxy._id
+        name = kwargs.pop("name", None)
+        if name is None:  # numbered per run, as a fresh asyncio.run() would
+            name = rec.names[task_id]
         factory = self._task_factory
         eager = factory is not None and factory is getattr(asyncio, "eager_task_factory", object())
         if factory is None or eager:
-            cls = _recorded_task_class(asyncio.tasks.Task)
             if eager:
-                kwargs["eager_start"] = True
-            task = cls(proxy, loop=self, name=name, context=context, **kwargs)
-        elif sys.version_info >= (3, 13):  # the program's own factory: chain onto it
-            task = factory(self, proxy, name=name, context=context, **kwargs)
+                kwargs.setdefault("eager_start", True)
+            task = _recorded_task_class(asyncio.tasks.Task)(proxy, loop=self, name=name, **kwargs)
+        elif sys.version_info >= (3, 13):  # the program's own factory: pass only what the caller passed
+            if "name" in kwargs or name != rec.names[task_id]:
+                kwargs["name"] = name
+            task = factory(self, proxy, **kwargs)
+            if "name" not in kwargs:
+                task.set_name(name)
         else:
-            task = factory(self, proxy) if context is None else factory(self, proxy, context=context)
+            task = factory(self, proxy, **kwargs)
             task.set_name(name)
         if task._source_traceback:
             del task._source_traceback[-1]
@@ -242,25 +220,30 @@ class TracingLoop(asyncio.SelectorEventLoop):
             # Queued by the Task's constructor, before we knew the task object:
             # its first step (queued by its creator), or the next one of an eager
             # task whose first step yielded to the loop (queued by itself).
-            stepped = inspect.getcoroutinestate(coro) != inspect.CORO_CREATED
+            stepped = type(coro) is types.CoroutineType and inspect.getcoroutinestate(coro) != inspect.CORO_CREATED
             rec.note_scheduled(task_id, task_id if stepped else rec.running_task())
         return task
 
     def call_soon(self, callback: Callable[..., Any], *args: Any,
                   context: Context | None = None) -> asyncio.Handle:
         rec = self.recorder
-        if args and rec is not None:
-            # A task's wake-up: it receives the future that completed. (A task that
-            # yielded to the loop queues its next step with no argument; the model
-            # takes that step's end as its ready time, so it needs no record.)
-            task_id = rec.ids.get(getattr(callback, "__self__", None))
-            if task_id is not None:
-                # If the completed future is one of our tasks, its end woke this
-                # one; otherwise whatever step is running now resolved it.
-                waker = rec.ids.get(args[0])
-                if waker is None:
-                    waker = rec.ids.get(tasks.current_task(self), NO_TASK)
-                rec.note_scheduled(task_id, waker)
+        if rec is not None:
+            task = getattr(callback, "__self__", None)
+            if isinstance(task, asyncio.Task):
+                task_id = rec.task_id(task)
+                if task_id is None and task.get_loop() is self and not task.done() and not args:
+                    task_id = rec.adopt(task)  # built with asyncio.Task(coro): record it too
+                if task_id is not None:
+                    if args:
+                        # A task's wake-up: it receives the future that completed. If that is
+                        # one of our tasks, its end woke this one; otherwise whatever step is
+                        # running now resolved it.
+                        waker = rec.task_id(args[0])
+                        rec.note_scheduled(task_id, rec.running_task() if waker is None else waker)
+                    elif task_id in rec.adopted_ids:
+                        rec.note_scheduled(task_id, rec.running_task())
+                    if task_id in rec.adopted_ids:
+                        callback = _AdoptedStep(rec, task_id, task, callback)
         if self._debug or self._closed:
             return super().call_soon(callback, *args, context=context)
         # What BaseEventLoop.call_soon does, without two Python frames per task step.
@@ -268,23 +251,56 @@ class TracingLoop(asyncio.SelectorEventLoop):
         self._ready.append(handle)
         return handle
 
-    def call_later(self, delay: float, callback: Callable[..., Any], *args: Any,
-                   context: Context | None = None) -> asyncio.TimerHandle:
+    def call_at(self, when: float, callback: Callable[..., Any], *args: Any,
+                context: Context | None = None) -> asyncio.TimerHandle:
+        # (BaseEventLoop.call_later comes through here too)
+        handle = super().call_at(when, callback, *args, context=context)
         rec = self.recorder
-        if rec is not None and callback is futures._set_result_unless_cancelled:
-            rec.sleeps[args[0]] = delay   # asyncio.sleep(delay)'s own future
-        return super().call_later(delay, callback, *args, context=context)
+        if rec is not None:
+            delay = when - self.time()
+            if callback is futures._set_result_unless_cancelled:
+                rec.label(args[0], f"sleep({_seconds(delay)})")   # asyncio.sleep(delay)'s own future
+            elif callback is _RELEASE_WAITER and args:
+                rec.label(args[0], ("timeout", "wait_for", delay))
+            elif _TIMEOUT_CALLBACK is not None and getattr(callback, "__func__", None) is _TIMEOUT_CALLBACK:
+                guarded = rec.task_id(getattr(callback.__self__, "_task", None))
+                if guarded is not None:
+                    rec.timeouts[guarded] = (handle, delay)
+        return handle
 
     def run_in_executor(self, executor: Any, func: Callable[..., Any], *args: Any) -> asyncio.Future:
         future = super().run_in_executor(executor, func, *args)
-        self.jobs_running += 1
-        future.add_done_callback(self._job_done)
+        self.outside.job_started(future)
         if self.recorder is not None:
-            self.recorder.jobs[future] = f"thread job: {_callable_name(func)}()"
+            self.recorder.label(future, f"thread job: {_callable_name(func)}()")
         return future
 
-    def _job_done(self, _future: asyncio.Future) -> None:
-        self.jobs_running -= 1
+
+class _AdoptedStep:
+    """Runs one step of a Task the recorder could not wrap, and records it.
+
+    ``__self__`` is the task, as for the Task's own step callback: asyncio's
+    debug messages and reprs read it.
+    """
+
+    __slots__ = ("_rec", "_id", "__self__", "_callback")
+
+    def __init__(self, rec: Recorder, task_id: int, task: asyncio.Task, callback: Callable[..., Any]) -> None:
+        self._rec, self._id, self.__self__, self._callback = rec, task_id, task, callback
+
+    def __call__(self, *args: Any) -> None:
+        rec = self._rec
+        t0, p0 = rec.vnow, perf_counter()
+        self._callback(*args)
+        task = self.__self__
+        coro = task.get_coro()
+        if task.done():
+            rec.note_exit(self._id, t0, p0, None, rec.chain_node(coro), task)
+        else:
+            rec.note_step(self._id, t0, p0, task)
+
+    def __repr__(self) -> str:
+        return repr(self._callback)
 
 
 @functools.lru_cache(maxsize=None)
@@ -296,9 +312,19 @@ def _recorded_task_class(base: type) -> type:
             coro = super().get_coro()
             return getattr(coro, "_coro", coro)
 
+        def set_name(self, value: Any) -> None:
+            super().set_name(value)
+            proxy = super().get_coro()
+            if isinstance(proxy, CoroutineProxy):   # the chart uses the name it ends up with
+                proxy._rec.names[proxy._id] = self.get_name()
+
     RecordedTask.__qualname__ = RecordedTask.__name__ = "Task"
     RecordedTask.__module__ = base.__module__
     return RecordedTask
+
+
+def _seconds(delay: float) -> str:
+    return f"{round(delay, 6):g}"
 
 
 def _callable_name(func: Callable[..., Any]) -> str:
@@ -310,3 +336,6 @@ def _callable_name(func: Callable[..., Any]) -> str:
         else:
             func = inner
     return getattr(func, "__qualname__", None) or getattr(func, "__name__", None) or type(func).__name__
+
+
+__all__ = ["TracingLoop", "Deadlock", "Runaway", "AwaitableProxy", "CoroutineProxy", "NO_TASK"]

@@ -7,6 +7,11 @@ yielded (the thing it now waits on). Nothing here builds event objects: each
 event is eight values appended to one flat list, and `helpers.model` turns
 that list into spans afterwards. Objects per event would bring the garbage
 collector in and roughly double the cost.
+
+The recorder never keeps a program's objects alive: tasks are held by weak
+references, and what a task waits on is stored as a *token* (a task id, a
+label, a tuple for ``gather``), never as the future itself. A task nobody
+references is collected exactly when plain asyncio would collect it.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import asyncio
 import collections.abc
 import os
 import types
+import weakref
 from time import perf_counter
 from typing import Any
 
@@ -27,6 +33,9 @@ NO_TASK = -1
 
 STOP = "stop"  # trie key: do not walk below this coroutine
 ASYNCIO_DIR = os.path.dirname(asyncio.__file__)  # asyncio's own code lives here
+# asyncio coroutines the chain walks *through*: `async with lock` waits in
+# __aenter__, and the learner wants to see the acquire() below it.
+WALK_THROUGH = {"_ContextManagerMixin.__aenter__", "Condition.__aenter__", "Semaphore.__aenter__"}
 _CoroutineType = types.CoroutineType
 _GeneratorType = types.GeneratorType
 
@@ -55,7 +64,7 @@ class CoroutineProxy:
         try:
             awaited = self._send(value)
         except BaseException as exc:
-            rec.note_exit(self._id, t0, p0, exc)
+            rec.note_exit(self._id, t0, p0, exc, self._node)
             raise
         p1 = perf_counter()
         # Recorder.chain_of, inlined: this runs once per task step.
@@ -81,7 +90,9 @@ class CoroutineProxy:
         chain_id = None if node is None else node.get(None)
         if chain_id is None:
             chain_id = rec.chain_of(self._node, self._coro.cr_await)
-        rec.log.extend((STEPPED, self._id, t0, p0, rec.vnow, p1, chain_id, awaited))
+        rec.steps += 1
+        rec.log.extend((STEPPED, self._id, t0, p0, rec.vnow, p1, chain_id,
+                        None if awaited is None else rec.token(awaited, self._id)))
         return awaited
 
     def throw(self, *exc_info: Any) -> Any:
@@ -91,10 +102,12 @@ class CoroutineProxy:
         try:
             awaited = self._throw(*exc_info)
         except BaseException as exc:
-            rec.note_exit(self._id, t0, p0, exc)
+            rec.note_exit(self._id, t0, p0, exc, self._node)
             raise
+        rec.steps += 1
         rec.log.extend((STEPPED, self._id, t0, p0, rec.vnow, perf_counter(),
-                        rec.chain_of(self._node, self._coro.cr_await), awaited))
+                        rec.chain_of(self._node, getattr(self._coro, "cr_await", None)),
+                        None if awaited is None else rec.token(awaited, self._id)))
         return awaited
 
     def close(self) -> None:
@@ -136,8 +149,44 @@ class CoroutineProxy:
         return repr(self._coro)
 
 
+class AwaitableProxy(CoroutineProxy):
+    """The proxy for a coroutine-like object that is no native coroutine.
+
+    ``anext(agen)``, ``agen.aclose()`` (which the loop runs at shutdown) and
+    hand-written awaitables have ``send``/``throw`` but no ``cr_*``
+    attributes: there is no chain of coroutines to walk.
+    """
+
+    __slots__ = ()
+
+    def send(self, value: Any) -> Any:
+        rec = self._rec
+        t0 = rec.vnow
+        p0 = perf_counter()
+        try:
+            awaited = self._send(value)
+        except BaseException as exc:
+            rec.note_exit(self._id, t0, p0, exc, self._node)
+            raise
+        rec.steps += 1
+        rec.log.extend((STEPPED, self._id, t0, p0, rec.vnow, perf_counter(),
+                        rec.chain_of(self._node, None),
+                        None if awaited is None else rec.token(awaited, self._id)))
+        return awaited
+
+    def __getattribute__(self, name: str) -> Any:
+        if name.startswith("cr_"):  # it has none: answer as the object itself would
+            return getattr(object.__getattribute__(self, "_coro"), name)
+        return object.__getattribute__(self, name)
+
+    @property
+    def __name__(self) -> str:  # type: ignore[override]
+        coro = self._coro
+        return getattr(coro, "__name__", type(coro).__name__)
+
+
 class Recorder:
-    """Raw event log of one traced run: flat lists of numbers and references.
+    """Raw event log of one traced run: flat lists of numbers and labels.
 
     Each event stores the virtual clock (`vnow`, kept up to date by the loop;
     always 0 on the real clock) and `perf_counter()`; the model derives the
@@ -147,49 +196,109 @@ class Recorder:
     def __init__(self, virtual: bool) -> None:
         self.virtual = virtual
         self.vnow = 0.0
+        self.steps = 0                      # task steps so far
         self.log: list[Any] = []            # WIDTH values per event
-        self.tasks: list[Any] = []          # Task by task id
-        self.coros: list[Any] = []          # the learner's coroutine, by task id
-        self.names: list[str] = []
-        self.ids: dict[Any, int] = {}       # task -> id
-        self.exits: dict[int, tuple[int, str]] = {}  # id -> (outcome, detail)
-        self.sleeps: dict[Any, float] = {}  # sleep future -> delay
-        self.jobs: dict[Any, str] = {}      # executor future -> label
+        self.tasks: list[Any] = []          # weak reference to the Task, by task id
+        self.coro_names: list[str] = []     # the task's coroutine, by task id
+        self.names: list[str] = []          # the task's name, kept up to date
+        self.exits: dict[int, tuple[int, str]] = {}  # id -> (outcome, detail), in order
+        self.labels: dict[int, tuple[Any, str]] = {}  # id(future) -> (future, "sleep(2)")
+        self.timeouts: dict[int, tuple[Any, float]] = {}  # task id -> (timer handle, delay)
+        self.adopted: dict[int, tuple[Any, int]] = {}  # id(task) -> (weakref, task id)
+        self.adopted_ids: set[int] = set()  # task ids of tasks built with asyncio.Task(coro)
+        self.real_time: list[tuple[float, float]] = []  # virtual clock stretches run in real time
         self.chain_codes: list[tuple[Any, ...]] = []
         self.chain_root: dict[Any, Any] = {"codes": ()}
         self.start_perf = perf_counter()
+
+    def task_id(self, obj: Any) -> int | None:
+        """The id of a recorded task, or None: without keeping the task alive."""
+        coro = getattr(obj, "_coro", None)
+        if type(coro) is CoroutineProxy or type(coro) is AwaitableProxy:
+            return coro._id if coro._rec is self else None
+        entry = self.adopted.get(id(obj))
+        if entry is not None and entry[0]() is obj:
+            return entry[1]
+        return None
+
+    def task(self, task_id: int) -> Any:
+        """The Task with this id, or None if it was garbage-collected."""
+        ref = self.tasks[task_id]
+        return ref() if ref is not None else None
 
     def running_task(self) -> int:
         """Id of the recorded task whose step is running now, or NO_TASK."""
         loop = asyncio.events._get_running_loop()
         current = asyncio.current_task(loop) if loop is not None else None
-        return self.ids.get(current, NO_TASK)
+        found = self.task_id(current) if current is not None else None
+        return NO_TASK if found is None else found
 
     def clock_time(self) -> float:
         """Now, in seconds of the run's clock since it began (not for the hot path)."""
         return self.vnow if self.virtual else perf_counter() - self.start_perf
 
+    def waiting_since(self, task_ids: tuple[int, ...]) -> float:
+        """When the last of these tasks began to wait (the end of its last step); not for the hot path."""
+        since = 0.0
+        wanted = set(task_ids)
+        log = self.log
+        for i in range(len(log) - WIDTH, -1, -WIDTH):
+            if log[i] == STEPPED and log[i + 1] in wanted:
+                wanted.discard(log[i + 1])
+                end = log[i + 4] if self.virtual else log[i + 5] - self.start_perf
+                since = max(since, end)
+                if not wanted:
+                    break
+        return since
+
     # --- called by the loop -------------------------------------------------
-    def wrap(self, coro: Any, name: str | None) -> tuple[CoroutineProxy, str]:
-        """A proxy for a coroutine a new Task will drive, and the task's name."""
-        task_id = len(self.coros)
-        self.coros.append(coro)
+    def wrap(self, coro: Any) -> CoroutineProxy:
+        """A proxy for a coroutine a new Task will drive; the task gets a new id."""
+        task_id = self._new_task(_coroutine_name(coro))
+        cls = CoroutineProxy if type(coro) is _CoroutineType else AwaitableProxy
+        return cls(coro, self, task_id)
+
+    def _new_task(self, coroutine: str) -> int:
+        task_id = len(self.coro_names)
+        self.coro_names.append(coroutine)
         self.tasks.append(None)  # filled by task_created(); an eager task steps before that
-        if name is None:
-            name = f"Task-{task_id + 1}"
-        self.names.append(str(name))
+        self.names.append(f"Task-{task_id + 1}")
         self.log.extend((CREATED, task_id, self.vnow, perf_counter(), self.running_task(), 0.0, 0, None))
-        return CoroutineProxy(coro, self, task_id), name
+        return task_id
 
     def task_created(self, task: asyncio.Task, task_id: int) -> None:
-        self.tasks[task_id] = task
-        self.ids[task] = task_id
+        self.tasks[task_id] = weakref.ref(task)
+        self.names[task_id] = task.get_name()
+
+    def adopt(self, task: asyncio.Task) -> int:
+        """Record a Task that was built directly (``asyncio.Task(coro)``), not by create_task."""
+        task_id = self._new_task(_coroutine_name(task.get_coro()))
+        self.tasks[task_id] = ref = weakref.ref(task)
+        self.adopted[id(task)] = (ref, task_id)
+        self.adopted_ids.add(task_id)
+        self.names[task_id] = task.get_name()
+        return task_id
 
     def note_scheduled(self, task_id: int, waker: int) -> None:
         """The task became ready: a step of it is queued on the loop, because of `waker`."""
         self.log.extend((SCHEDULED, task_id, self.vnow, perf_counter(), waker, 0.0, 0, None))
 
-    def note_exit(self, task_id: int, t0: float, p0: float, exc: BaseException) -> None:
+    def note_step(self, task_id: int, t0: float, p0: float, task: asyncio.Task) -> None:
+        """A step of an adopted task ended (the loop ran it; no proxy saw it)."""
+        coro = task.get_coro()
+        awaited = task._fut_waiter
+        self.steps += 1
+        self.log.extend((STEPPED, task_id, t0, p0, self.vnow, perf_counter(),
+                         self.chain_of(self.chain_node(coro), getattr(coro, "cr_await", None)),
+                         None if awaited is None else self.token(awaited, task_id)))
+
+    def note_exit(self, task_id: int, t0: float, p0: float, exc: BaseException | None,
+                  node: dict[Any, Any], task: Any = None) -> None:
+        if task is not None:  # an adopted task: read its outcome without retrieving it
+            if task.cancelled():
+                exc = asyncio.CancelledError()
+            else:
+                exc = task._exception or StopIteration(task._result)
         if isinstance(exc, StopIteration):
             outcome, detail = RESULT, _short_repr(exc.value)
         elif isinstance(exc, asyncio.CancelledError):
@@ -197,8 +306,52 @@ class Recorder:
         else:
             outcome, detail = EXCEPTION, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         self.exits[task_id] = (outcome, detail)
+        running = task or self.task(task_id)
+        if running is not None:
+            self.names[task_id] = running.get_name()
         self.log.extend((EXITED, task_id, t0, p0, self.vnow, perf_counter(),
-                         self.chain_of(self.chain_node(self.coros[task_id]), None), outcome))
+                         self.chain_of(node, None), outcome))
+
+    def token(self, awaited: Any, task_id: int, keep: bool = False) -> Any:
+        """What a task now waits on, as a value that holds no reference to it.
+
+        A task id (int), a label (str), or ``("gather", tokens)``. The model
+        turns tokens into words.
+        """
+        entry = (self.labels.get if keep else self.labels.pop)(id(awaited), None)
+        if entry is not None and entry[0] is awaited:
+            label: Any = entry[1]
+        else:
+            label = self.task_id(awaited)
+            if label is None:
+                label = self._describe_future(awaited, task_id)
+        if self.timeouts:
+            guard = self.timeouts.get(task_id)
+            if guard is not None:
+                handle, delay = guard
+                if handle.cancelled() or not handle._scheduled:  # expired or left: guards nothing now
+                    del self.timeouts[task_id]
+                else:
+                    return ("timeout", label, delay)
+        return label
+
+    def _describe_future(self, awaited: Any, task_id: int) -> Any:
+        if isinstance(awaited, asyncio.Task):
+            return awaited.get_name()  # a task of another loop, or from before the recording
+        children = getattr(awaited, "_children", None)
+        if children is not None:  # gather's future
+            return ("gather", tuple(self.token(c, task_id) for c in children))
+        if isinstance(awaited, asyncio.Future):
+            for callback in _callbacks(awaited):
+                # asyncio.wrap_future() chains a concurrent.futures job to this future
+                if getattr(callback, "__name__", "") == "_call_check_cancel":
+                    return "thread job"
+            return "Future pending"  # it was pending when the task chose to wait on it
+        return type(awaited).__name__
+
+    def label(self, future: Any, text: str) -> None:
+        """Remember what a future stands for ("sleep(2)"), until a task waits on it."""
+        self.labels[id(future)] = (future, text)
 
     def chain_of(self, node: dict[Any, Any], c: Any) -> int:
         """Id of the chain of coroutines a task is suspended in (outermost first).
@@ -234,7 +387,7 @@ class Recorder:
     def chain_node(self, coro: Any) -> dict[Any, Any]:
         """The trie node of a task's own coroutine (where its chains start)."""
         root = self.chain_root
-        code = getattr(coro, "cr_code", None) or getattr(coro, "gi_code", None)
+        code = getattr(coro, "cr_code", None) if type(coro) is _CoroutineType else None
         if code is None:
             return root
         return root.get(code) or self._new_node(root, code)
@@ -242,13 +395,26 @@ class Recorder:
     @staticmethod
     def _new_node(parent: dict[Any, Any], code: Any) -> dict[Any, Any]:
         child: dict[Any, Any] = {"codes": parent["codes"] + (code,)}
-        if code.co_filename.startswith(ASYNCIO_DIR):
+        if code.co_filename.startswith(ASYNCIO_DIR) and code.co_qualname not in WALK_THROUGH:
             child[STOP] = True
         parent[code] = child
         return child
 
 
 collections.abc.Coroutine.register(CoroutineProxy)
+
+
+def _callbacks(future: Any) -> list[Any]:
+    try:
+        return [entry[0] if isinstance(entry, tuple) else entry for entry in future._callbacks or ()]
+    except Exception:  # a Future-like object of another library
+        return []
+
+
+def _coroutine_name(coro: Any) -> str:
+    """``func`` or ``Worker.run``: the qualified name without ``<locals>`` noise."""
+    name = getattr(coro, "__qualname__", None) or type(coro).__name__
+    return str(name).rsplit(".<locals>.", 1)[-1]
 
 
 def _short_repr(value: Any, limit: int = 60) -> str:
