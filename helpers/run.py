@@ -22,6 +22,7 @@ from typing import Any, Coroutine, Iterator
 
 from .model import Trace, build_trace
 from .notebook import current_shell
+from .record.frames import hide_own_frames
 from .record.loop import MAX_STEPS, TracingLoop
 
 _last: list[Trace] = []
@@ -100,6 +101,7 @@ def run_traced(main: Coroutine[Any, Any, Any], *, clock: str = "virtual",
     if not quiet:
         _explain(trace)
     if error is not None:
+        hide_own_frames(error)
         if hasattr(error, "add_note") and not isinstance(error, KeyboardInterrupt):
             error.add_note("(helpers: the trace up to this error is in helpers.last_trace())")
         raise error
@@ -216,7 +218,10 @@ def _finish(loop: TracingLoop) -> None:
     deadlock, runaway = loop.deadlock, loop.runaway
     pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
     for task in pending:
-        task.cancel()
+        try:
+            task.cancel()
+        except RecursionError:  # tasks awaiting each other in a cycle: cancel() recurses round it
+            pass
     cleanup = [asyncio.gather(*pending, return_exceptions=True)] if pending else []
     cleanup += [loop.shutdown_asyncgens, loop.shutdown_default_executor]
     try:

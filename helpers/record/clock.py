@@ -57,6 +57,8 @@ class OutsideWork:
 
     def busy_thread(self) -> bool:
         """A thread started during the run that is doing something (not an idle pool worker)."""
+        if threading.active_count() <= len(self.threads_before):
+            return False  # the common case, and a cheap one: no thread started since
         frames = None
         for thread in threading.enumerate():
             if thread.ident in self.threads_before or not thread.is_alive():

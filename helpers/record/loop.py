@@ -30,13 +30,14 @@ from time import perf_counter
 from typing import Any, Callable
 
 from .clock import ClockSelector, OutsideWork
+from .frames import hide_own_frames
 from .recorder import NO_TASK, AwaitableProxy, CoroutineProxy, Recorder
 from .stuck import Deadlock, Runaway, describe_cycle, waits_graph
 
 # A live view draws at most this often (seconds of real time): about 10 frames a second.
 FRAME_INTERVAL = 0.1
 # On the virtual clock a program that never ends would spin forever: stop it after this many steps.
-MAX_STEPS = 200_000
+MAX_STEPS = 100_000
 
 _TIMEOUT_CALLBACK = getattr(getattr(asyncio, "Timeout", None), "_on_timeout", None)
 _RELEASE_WAITER = getattr(tasks, "_release_waiter", None)   # wait_for's and wait's timeout, 3.11
@@ -186,6 +187,11 @@ class TracingLoop(asyncio.SelectorEventLoop):
             token = None if awaited is None else rec.token(awaited, tid, keep=True)
             waiting.append((tid, describe_token(rec, token, chain)))
         return waiting
+
+    def default_exception_handler(self, context: dict[str, Any]) -> None:
+        # "Task exception was never retrieved" and the like: without the recorder's frames
+        hide_own_frames(context.get("exception"))
+        super().default_exception_handler(context)
 
     # --- recording hooks -----------------------------------------------------
     def create_task(self, coro: Any, **kwargs: Any) -> asyncio.Task:

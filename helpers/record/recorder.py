@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import collections.abc
 import os
+import re
 import types
 import weakref
 from time import perf_counter
@@ -37,6 +38,7 @@ ASYNCIO_DIR = os.path.dirname(asyncio.__file__)  # asyncio's own code lives here
 # __aenter__, and the learner wants to see the acquire() below it.
 WALK_THROUGH = {"_ContextManagerMixin.__aenter__", "Condition.__aenter__", "Semaphore.__aenter__"}
 _CoroutineType = types.CoroutineType
+_DEFAULT_NAME = re.compile(r"Task-\d+")
 _GeneratorType = types.GeneratorType
 
 
@@ -276,6 +278,8 @@ class Recorder:
         self.tasks[task_id] = ref = weakref.ref(task)
         self.adopted[id(task)] = (ref, task_id)
         self.adopted_ids.add(task_id)
+        if _DEFAULT_NAME.fullmatch(task.get_name()):
+            task.set_name(self.names[task_id])  # numbered per run, like the tasks create_task made
         self.names[task_id] = task.get_name()
         return task_id
 
