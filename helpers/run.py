@@ -155,16 +155,20 @@ def _display(trace: Trace) -> None:
 
 
 async def trace(main: Coroutine[Any, Any, Any], *, clock: str = "virtual",
-                speed: float | None = None, live: bool = False) -> Trace:
+                speed: float | None = None, live: bool = False,
+                max_steps: int | None = MAX_STEPS, max_time: float | None = None,
+                debug: bool | None = None) -> Trace:
     """``await trace(main())`` in a notebook cell: run and record `main`, return the trace.
 
     The cell waits while `main` runs on its own loop; the kernel's loop is left
     alone. Shown as the last line of a cell, the trace draws its Gantt chart.
     ``live=True`` draws the chart while it runs instead (keep the trace in a
-    variable then: ``t = await trace(main(), live=True)``).
+    variable then: ``t = await trace(main(), live=True)``). The other options
+    are `run_traced`'s.
     """
     check_coroutine(main, "trace")
-    return run_traced(main, clock=clock, speed=speed, live=live)
+    return run_traced(main, clock=clock, speed=speed, live=live, max_steps=max_steps,
+                      max_time=max_time, debug=debug)
 
 
 def _live_view(loop: TracingLoop, main: Any) -> Any:
