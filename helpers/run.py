@@ -234,6 +234,7 @@ def _finish(loop: TracingLoop) -> None:
                 loop.recorder = None
                 awaitable = awaitable()
             loop.deadlock = loop.runaway = None
+            loop._stopping = False  # nest_asyncio2's run_until_complete does not reset it after stop()
             if loop.recorder is not None and loop.max_steps is not None:
                 loop.max_steps = loop.recorder.steps + 10_000
             try:
