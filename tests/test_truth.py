@@ -314,7 +314,7 @@ def test_a_signal_handler_the_program_waits_for_is_not_a_deadlock():
         loop = asyncio.get_running_loop()
         fut = loop.create_future()
         loop.add_signal_handler(signal.SIGUSR1, fut.set_result, "signalled")
-        threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGUSR1)).start()
+        threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGUSR1)).start()  # past the deadlock grace
         try:
             return await fut
         finally:
