@@ -23,7 +23,7 @@ from typing import Any, Coroutine, Iterator
 from .model import Trace, build_trace
 from .notebook import current_shell
 from .record.frames import hide_own_frames
-from .record.loop import MAX_STEPS, TracingLoop
+from .record.loop import MAX_STEPS, MAX_TIME, TracingLoop
 
 _last: list[Trace] = []
 
@@ -50,7 +50,7 @@ def check_coroutine(main: Any, where: str = "trace") -> None:
 
 def run_traced(main: Coroutine[Any, Any, Any], *, clock: str = "virtual",
                speed: float | None = None, quiet: bool = False, live: bool = False,
-               max_steps: int | None = MAX_STEPS, max_time: float | None = None,
+               max_steps: int | None = MAX_STEPS, max_time: float | None = MAX_TIME,
                debug: bool | None = None) -> Trace:
     """Run `main` to its end on a new recording loop and return its trace.
 
@@ -58,8 +58,9 @@ def run_traced(main: Coroutine[Any, Any, Any], *, clock: str = "virtual",
     speed: on the virtual clock, wait in real time too: 1.0 = real time, 2.0 = twice as fast.
     live: in a notebook, draw the chart while it runs (about 10 frames a second);
     on the virtual clock this paces the run at real time unless `speed` says otherwise.
-    max_steps, max_time: on the virtual clock, stop a run that looks endless after
-    this many task steps or virtual seconds (None: no limit).
+    max_steps, max_time: on the virtual clock, stop a run that looks endless: after
+    max_steps task steps, or past max_time virtual seconds once it has taken 10,000
+    steps (a loop, not a few long sleeps). None: no such limit.
     debug: asyncio's debug mode, as ``asyncio.run(..., debug=True)``.
     If `main` raises, the exception propagates (the trace is in `last_trace()`);
     a deadlock ends the run and is described in `trace.deadlock`; an interrupt
@@ -156,7 +157,7 @@ def _display(trace: Trace) -> None:
 
 async def trace(main: Coroutine[Any, Any, Any], *, clock: str = "virtual",
                 speed: float | None = None, live: bool = False,
-                max_steps: int | None = MAX_STEPS, max_time: float | None = None,
+                max_steps: int | None = MAX_STEPS, max_time: float | None = MAX_TIME,
                 debug: bool | None = None) -> Trace:
     """``await trace(main())`` in a notebook cell: run and record `main`, return the trace.
 

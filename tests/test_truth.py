@@ -362,11 +362,18 @@ def test_a_run_that_never_ends_stops_with_a_message_within_seconds(capsys):
     began = time.monotonic()
     trace = run_traced(main(), max_steps=5_000)
     assert time.monotonic() - began < 10
-    assert trace.runaway.startswith("Stopped at 4999.00 s after 5,000 steps")
+    assert trace.runaway.startswith("Stopped at 4999.00 s of virtual time, after 5,000 steps")
     assert "max_steps" in capsys.readouterr().out
     assert trace.task("Task-1").outcome == "cancelled"
-    trace = run_traced(main(), max_time=60, max_steps=None, quiet=True)
-    assert "60 s of virtual time" in trace.runaway and trace.duration == 60
+    trace = run_traced(main(), quiet=True)            # the default: an hour, once past 10,000 steps
+    assert trace.runaway.startswith("Stopped at 9999.00 s of virtual time, after 10,000 steps")
+
+    async def fast():
+        while True:
+            await asyncio.sleep(0.001)
+
+    trace = run_traced(fast(), max_time=60, max_steps=None, quiet=True)
+    assert "max_time" in trace.runaway and trace.duration == pytest.approx(60, abs=0.01)
 
 
 def test_the_virtual_clock_keeps_working_at_any_size_of_time():

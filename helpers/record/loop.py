@@ -36,8 +36,12 @@ from .stuck import Deadlock, Runaway, describe_cycle, waits_graph
 
 # A live view draws at most this often (seconds of real time): about 10 frames a second.
 FRAME_INTERVAL = 0.1
-# On the virtual clock a program that never ends would spin forever: stop it after this many steps.
-MAX_STEPS = 100_000
+# On the virtual clock a program that never ends would spin forever. Stop it after this many
+# steps, or once it is past MAX_TIME virtual seconds *and* LOOP_STEPS steps: a loop, not a few
+# long sleeps (sleep(1e9) is fine; `while True: await asyncio.sleep(1)` stops at 3600 s).
+MAX_STEPS = 1_000_000
+MAX_TIME = 3600.0
+LOOP_STEPS = 10_000
 
 _TIMEOUT_CALLBACK = getattr(getattr(asyncio, "Timeout", None), "_on_timeout", None)
 _RELEASE_WAITER = getattr(tasks, "_release_waiter", None)   # wait_for's and wait's timeout, 3.11
@@ -47,7 +51,7 @@ class TracingLoop(asyncio.SelectorEventLoop):
     """A selector event loop that records Tasks; virtual clock by default."""
 
     def __init__(self, clock: str = "virtual", speed: float | None = None,
-                 max_steps: int | None = MAX_STEPS, max_time: float | None = None) -> None:
+                 max_steps: int | None = MAX_STEPS, max_time: float | None = MAX_TIME) -> None:
         if clock not in ("virtual", "real"):
             raise ValueError(f"clock must be 'virtual' or 'real', not {clock!r}")
         if speed is not None and speed <= 0:
@@ -55,7 +59,7 @@ class TracingLoop(asyncio.SelectorEventLoop):
         self.virtual = clock == "virtual"
         self.speed = speed
         self.max_steps = max_steps if self.virtual else None
-        self.max_time = max_time
+        self.max_time = max_time if self.virtual else None
         self._virtual_now = 0.0
         self.recorder: Recorder | None = None
         super().__init__()
@@ -144,7 +148,7 @@ class TracingLoop(asyncio.SelectorEventLoop):
         if rec is None or self.runaway is not None:
             return
         over_steps = self.max_steps is not None and rec.steps >= self.max_steps
-        over_time = self.max_time is not None and rec.clock_time() >= self.max_time
+        over_time = (self.max_time is not None and rec.vnow >= self.max_time and rec.steps >= LOOP_STEPS)
         if over_steps or over_time:
             self.runaway = Runaway(rec.clock_time(), rec.steps, over_steps, self.waiting_labels())
             self.stop()

@@ -34,9 +34,8 @@ class Runaway(RuntimeError):
     def __init__(self, at: float, steps: int, by_steps: bool, waiting: list[tuple[str, str]]) -> None:
         self.at = at
         self.steps = steps
-        what = f"{steps:,} steps" if by_steps else f"{at:g} s of virtual time"
         option = "max_steps" if by_steps else "max_time"
-        lines = [f"Stopped at {at:.2f} s after {what}: this program looks like it never ends"
+        lines = [f"Stopped at {at:.2f} s of virtual time, after {steps:,} steps: this program looks like it never ends"
                  " (a loop such as `while True: await asyncio.sleep(1)`). On the virtual clock it would"
                  " run flat out forever, so the run was stopped and its tasks cancelled."]
         lines += [f"  {name} was waiting on {on}" for name, on in waiting]
