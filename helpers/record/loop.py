@@ -31,7 +31,7 @@ from typing import Any, Callable
 
 from .clock import ClockSelector, OutsideWork
 from .frames import hide_own_frames
-from .recorder import NO_TASK, AwaitableProxy, CoroutineProxy, Recorder
+from .recorder import NO_TASK, PROXIES, AwaitableProxy, CoroutineProxy, Recorder
 from .stuck import Deadlock, Runaway, describe_cycle, waits_graph
 
 # A live view draws at most this often (seconds of real time): about 10 frames a second.
@@ -239,27 +239,36 @@ class TracingLoop(asyncio.SelectorEventLoop):
         rec = self.recorder
         if rec is not None:
             task = getattr(callback, "__self__", None)
-            if isinstance(task, asyncio.Task):
-                task_id = rec.task_id(task)
-                if task_id is None and task.get_loop() is self and not task.done() and not args:
-                    task_id = rec.adopt(task)  # built with asyncio.Task(coro): record it too
-                if task_id is not None:
-                    if args:
-                        # A task's wake-up: it receives the future that completed. If that is
-                        # one of our tasks, its end woke this one; otherwise whatever step is
-                        # running now resolved it.
-                        waker = rec.task_id(args[0])
-                        rec.note_scheduled(task_id, rec.running_task() if waker is None else waker)
-                    elif task_id in rec.adopted_ids:
-                        rec.note_scheduled(task_id, rec.running_task())
-                    if task_id in rec.adopted_ids:
-                        callback = _AdoptedStep(rec, task_id, task, callback)
+            proxy = getattr(task, "_coro", None) if isinstance(task, asyncio.Task) else None
+            if type(proxy) in PROXIES and proxy._rec is rec:
+                if args:
+                    # A task's wake-up: it receives the future that completed. If that is
+                    # one of our tasks, its end woke this one; otherwise whatever step is
+                    # running now resolved it. (A task that yielded to the loop queues its
+                    # next step with no argument; the model takes that step's end as its
+                    # ready time, so it needs no record.)
+                    waker = rec.task_id(args[0])
+                    rec.note_scheduled(proxy._id, rec.running_task() if waker is None else waker)
+            elif task is not None and proxy is not None and task.get_loop() is self:
+                callback = self._adopted_step(rec, task, callback, args)
         if self._debug or self._closed:
             return super().call_soon(callback, *args, context=context)
         # What BaseEventLoop.call_soon does, without two Python frames per task step.
         handle = events.Handle(callback, args, self, context)
         self._ready.append(handle)
         return handle
+
+    def _adopted_step(self, rec: Recorder, task: asyncio.Task, callback: Callable[..., Any],
+                      args: tuple[Any, ...]) -> Callable[..., Any]:
+        """A step of a Task built with ``asyncio.Task(coro)``: record the task, and wrap its step."""
+        task_id = rec.task_id(task)
+        if task_id is None:
+            if task.done() or args:
+                return callback
+            task_id = rec.adopt(task)
+        waker = rec.task_id(args[0]) if args else None
+        rec.note_scheduled(task_id, rec.running_task() if waker is None else waker)
+        return _AdoptedStep(rec, task_id, task, callback)
 
     def call_at(self, when: float, callback: Callable[..., Any], *args: Any,
                 context: Context | None = None) -> asyncio.TimerHandle:

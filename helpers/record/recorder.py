@@ -59,7 +59,7 @@ class CoroutineProxy:
         self._id = task_id
         self._node = recorder.chain_node(coro)
 
-    def send(self, value: Any) -> Any:
+    def send(self, value: Any = None) -> Any:
         rec = self._rec
         t0 = rec.vnow
         p0 = perf_counter()
@@ -121,8 +121,9 @@ class CoroutineProxy:
     def __iter__(self) -> "CoroutineProxy":
         return self
 
-    def __next__(self) -> Any:
-        return self.send(None)
+    # The C Task steps a non-native coroutine through tp_iternext: make that send itself,
+    # without a second Python frame per step.
+    __next__ = send
 
     # What asyncio's reprs and Task.get_stack() read from a coroutine.
     @property
@@ -161,7 +162,7 @@ class AwaitableProxy(CoroutineProxy):
 
     __slots__ = ()
 
-    def send(self, value: Any) -> Any:
+    def send(self, value: Any = None) -> Any:
         rec = self._rec
         t0 = rec.vnow
         p0 = perf_counter()
@@ -181,10 +182,15 @@ class AwaitableProxy(CoroutineProxy):
             return getattr(object.__getattribute__(self, "_coro"), name)
         return object.__getattribute__(self, name)
 
+    __next__ = send
+
     @property
     def __name__(self) -> str:  # type: ignore[override]
         coro = self._coro
         return getattr(coro, "__name__", type(coro).__name__)
+
+
+PROXIES = (CoroutineProxy, AwaitableProxy)
 
 
 class Recorder:
@@ -207,7 +213,6 @@ class Recorder:
         self.labels: dict[int, tuple[Any, str]] = {}  # id(future) -> (future, "sleep(2)")
         self.timeouts: dict[int, tuple[Any, float]] = {}  # task id -> (timer handle, delay)
         self.adopted: dict[int, tuple[Any, int]] = {}  # id(task) -> (weakref, task id)
-        self.adopted_ids: set[int] = set()  # task ids of tasks built with asyncio.Task(coro)
         self.real_time: list[tuple[float, float]] = []  # virtual clock stretches run in real time
         self.chain_codes: list[tuple[Any, ...]] = []
         self.chain_root: dict[Any, Any] = {"codes": ()}
@@ -216,7 +221,7 @@ class Recorder:
     def task_id(self, obj: Any) -> int | None:
         """The id of a recorded task, or None: without keeping the task alive."""
         coro = getattr(obj, "_coro", None)
-        if type(coro) is CoroutineProxy or type(coro) is AwaitableProxy:
+        if type(coro) in PROXIES:
             return coro._id if coro._rec is self else None
         entry = self.adopted.get(id(obj))
         if entry is not None and entry[0]() is obj:
@@ -277,7 +282,6 @@ class Recorder:
         task_id = self._new_task(_coroutine_name(task.get_coro()))
         self.tasks[task_id] = ref = weakref.ref(task)
         self.adopted[id(task)] = (ref, task_id)
-        self.adopted_ids.add(task_id)
         if _DEFAULT_NAME.fullmatch(task.get_name()):
             task.set_name(self.names[task_id])  # numbered per run, like the tasks create_task made
         self.names[task_id] = task.get_name()
