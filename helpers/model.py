@@ -31,7 +31,7 @@ _WAIT_NAMES = {
 }
 
 
-@dataclass
+@dataclass(slots=True)
 class Step:
     """One turn of a task on the loop, and what it waited on afterwards."""
     start: float           # clock seconds since the run began
@@ -66,7 +66,7 @@ class TaskTrace:
         return f"{self.name} {self.coroutine}()"
 
 
-@dataclass
+@dataclass(slots=True)
 class WakeLink:
     """A step of one task resolved what another task waited on."""
     waker: int          # task id
@@ -76,7 +76,7 @@ class WakeLink:
     time: float
 
 
-@dataclass
+@dataclass(slots=True)
 class Event:
     """One moment of the run, in the order the loop lived it."""
     time: float
@@ -100,7 +100,7 @@ class Trace:
     """What one traced run did: build it with `build_trace`, draw it with `.chart()`."""
     clock: str
     tasks: list[TaskTrace]
-    events: list[Event]
+    event_keys: list[tuple[Any, ...]] = field(repr=False)  # (perf, rank, index, Event args): see `events`
     links: list[WakeLink]
     duration: float
     real_duration: float
@@ -111,6 +111,15 @@ class Trace:
     interrupted: float | None = None    # when an interrupt (Ctrl-C, the stop button) ended the run
     stuck: list[tuple[float, tuple[int, ...]]] = field(default_factory=list)  # (since, cycle of task ids)
     real_time: list[tuple[float, float]] = field(default_factory=list)  # virtual stretches run in real time
+
+    @property
+    def events(self) -> list[Event]:
+        """Every moment of the run in the loop's order; built on first use (most runs never need it)."""
+        cached = self.__dict__.get("_events")
+        if cached is None:
+            self.event_keys.sort()  # (perf, rank, index) is unique: what follows is never compared
+            cached = self.__dict__["_events"] = [Event(*k[3:]) for k in self.event_keys]
+        return cached
 
     def task(self, name: str) -> TaskTrace:
         for t in self.tasks:
@@ -235,9 +244,10 @@ def build_trace(rec: Recorder, clock: str, deadlock: str | None = None, *,
     tasks: list[TaskTrace] = []
     pending_ready: dict[int, tuple[float, int]] = {}
     links: list[WakeLink] = []
-    keyed: list[tuple[float, int, int, Event]] = []  # (perf, rank, index, event) to sort
+    keyed: list[tuple[Any, ...]] = []  # (perf, rank, index, then Event's fields): sorted when needed
     chains: dict[int, tuple[str, ...]] = {}
     awaited_by: dict[int, Any] = {}   # task id -> what its last step yielded
+    words: dict[tuple[int, Any], str] = {}   # (chain, token) -> what the task waits on, in words
     end_time = 0.0
     last_perf = p0
     for index, (kind, tid, t, p, a, b, chain_id, extra) in enumerate(_records(rec.log)):
@@ -247,7 +257,7 @@ def build_trace(rec: Recorder, clock: str, deadlock: str | None = None, *,
             parent = rec.names[a] if a != NO_TASK else None
             tasks.append(TaskTrace(tid, rec.names[tid], rec.coro_names[tid], t, parent))
             detail = f"{tasks[-1].coroutine}()" + (f", by {parent}" if parent else "")
-            keyed.append((p, 1, index, Event(t, tid, "created", detail)))
+            keyed.append((p, 1, index, t, tid, "created", detail))
             end_time = max(end_time, t)
             continue
         task = tasks[tid]
@@ -263,7 +273,7 @@ def build_trace(rec: Recorder, clock: str, deadlock: str | None = None, *,
                     waker = tasks[a]
                     waker_step = len(waker.steps) - (1 if waker.outcome is not None else 0)
                     links.append(WakeLink(a, waker_step, tid, woken_step, t))
-                keyed.append((p, 1, index, Event(t, tid, "ready", step=woken_step)))
+                keyed.append((p, 1, index, t, tid, "ready", "", woken_step))
             continue
         end = a if virtual else b - p0
         end_time = max(end_time, end)
@@ -274,19 +284,22 @@ def build_trace(rec: Recorder, clock: str, deadlock: str | None = None, *,
             chains[chain_id] = _learner_chain(rec.chain_codes[chain_id])
         if kind == STEPPED:
             awaited_by[tid] = extra
-            waits_on = describe_token(rec, extra, chain_id)
+            said = (chain_id, extra)
+            waits_on = words.get(said)
+            if waits_on is None:
+                waits_on = words[said] = describe_token(rec, extra, chain_id)
         else:
             waits_on = ""
         woken_by = _woken_by(rec, task, waker, tid, step_index)
         step = Step(t, end, t if ready is None else ready, woken_by, waits_on, chains[chain_id],
                     p - p0, b - p)
         task.steps.append(step)
-        keyed.append((p, 0, index, Event(t, tid, "runs", step=step_index)))
+        keyed.append((p, 0, index, t, tid, "runs", "", step_index))
         if kind == STEPPED:
-            keyed.append((b, 1, index, Event(end, tid, "waits", waits_on, step_index)))
+            keyed.append((b, 1, index, end, tid, "waits", waits_on, step_index))
             if extra is None and tid not in pending_ready:  # yielded to the loop: queued at once
                 pending_ready[tid] = (end, tid)
-                keyed.append((b, 2, index, Event(end, tid, "ready", step=step_index + 1)))
+                keyed.append((b, 2, index, end, tid, "ready", "", step_index + 1))
         else:
             outcome, detail = rec.exits[tid]
             live = rec.task(tid)
@@ -294,14 +307,12 @@ def build_trace(rec: Recorder, clock: str, deadlock: str | None = None, *,
                 outcome, detail = CANCELLED, ""
             task.outcome, task.detail, task.finished = OUTCOMES[outcome], detail, end
             text = task.outcome + (f": {detail}" if detail else "")
-            keyed.append((b, 1, index, Event(end, tid, "finished", text, step_index)))
-    keyed.sort(key=lambda k: k[:3])
-    events = [k[3] for k in keyed]
+            keyed.append((b, 1, index, end, tid, "finished", text, step_index))
     stalls = [Stall(t.id, i, s.start, s.real_duration)
               for t in tasks for i, s in enumerate(t.steps) if s.real_duration >= STALL_SECONDS]
     if interrupted is not None:
         end_time = max(end_time, interrupted)
-    return Trace(clock, tasks, events, links, end_time, last_perf - p0, deadlock, stalls,
+    return Trace(clock, tasks, keyed, links, end_time, last_perf - p0, deadlock, stalls,
                  runaway=runaway, interrupted=interrupted,
                  stuck=[(rec.waiting_since(cycle), cycle) for cycle in stuck],
                  real_time=list(rec.real_time) if virtual else [])
