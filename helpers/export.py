@@ -24,6 +24,11 @@ def trace_to_json(trace: "Trace") -> dict[str, Any]:
         "clock": trace.clock,
         "duration": _seconds(trace.duration),
         "deadlock": trace.deadlock,
+        "runaway": trace.runaway,
+        "interrupted": _seconds(trace.interrupted),
+        "stuck": [{"since": _seconds(since), "tasks": [trace.tasks[t].name for t in cycle]}
+                  for since, cycle in trace.stuck],
+        "real_time": [[_seconds(a), _seconds(b)] for a, b in trace.real_time],
         "tasks": [{
             "name": t.name,
             "coroutine": t.coroutine,
