@@ -32,6 +32,7 @@ WAITING = "#d5d8dc"
 LOOP_BUSY = "#333333"
 STALL = "#d62728"
 LINK = "#7b3fa0"
+REAL_TIME = "#e3f0fb"   # a virtual-clock stretch that passed in real time
 END_MARKERS = {"result": ("o", "#2ca02c"), "exception": ("X", "#d62728"), "cancelled": ("s", "#7f7f7f")}
 
 MAX_LABELLED_LANES = 40
@@ -152,6 +153,7 @@ def draw_gantt(trace: "Trace", *, ax: Any = None, loop_lane: bool = False,
         _wake_links(ax, trace, offset, upto, span, steps_shown)
     if trace.deadlock and (upto is None or upto >= trace.duration):
         _stuck(ax, trace, offset, bar, span)
+    _run_marks(ax, trace, upto)
     if highlight is not None:
         ax.axhspan(highlight + offset - 0.5, highlight + offset + 0.5, color="#fff3c4", zorder=0)
     if now is not None:
@@ -174,6 +176,17 @@ def draw_gantt(trace: "Trace", *, ax: Any = None, loop_lane: bool = False,
         ax.set_title(title, fontsize=11, loc="left")
     _legend(ax, trace, loop_lane)
     return fig
+
+
+def _run_marks(ax: Any, trace: "Trace", upto: float | None) -> None:
+    """Stretches of the virtual clock that passed in real time, and where an interrupt stopped the run."""
+    for a, b in trace.real_time:
+        if upto is None or a <= upto:
+            ax.axvspan(a, b if upto is None else min(b, upto), color=REAL_TIME, zorder=0, linewidth=0)
+    if trace.interrupted is not None and (upto is None or trace.interrupted <= upto):
+        ax.axvline(trace.interrupted, color=STALL, linewidth=1.2, zorder=6)
+        ax.text(trace.interrupted, -0.5, f" interrupted at {trace.interrupted:.2f} s", color=STALL,
+                fontsize=8, ha="left", va="bottom", zorder=6)
 
 
 def _label_waits(ax: Any, fig: Figure, labels: list[tuple[int, float, float, str]],
@@ -256,6 +269,10 @@ def _legend(ax: Any, trace: "Trace", loop_lane: bool) -> None:
         handles.append(Line2D([], [], color=LINK, marker=">", label="wakes up"))
     if loop_lane:
         handles.append(Patch(facecolor=LOOP_BUSY, label="loop busy"))
+    if trace.real_time:
+        handles.append(Patch(facecolor=REAL_TIME, label="real time: outside\nwork in flight"))
+    if trace.interrupted is not None:
+        handles.append(Line2D([], [], color=STALL, label="interrupted"))
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
 
 
