@@ -1,0 +1,110 @@
+"""The stop button stops a traced run: a real interrupt sent to a real kernel, timed.
+
+After each interrupt the kernel must be as it was: its loop, the cell's task,
+the task factory, asyncio.run, the SIGINT handler and the warning filters.
+The kernel is started with SIGINT at its default, so this test also runs when
+the test command itself was started with SIGINT ignored (a background job).
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+
+import pytest
+from jupyter_client.manager import KernelManager
+
+SETUP = """
+import asyncio, signal, time, warnings
+from helpers import trace, last_trace
+import helpers.draw.gantt, helpers.draw.live  # numpy adds warning filters when first imported
+
+def state():
+    # what must survive an interrupt (each cell has a task and a SIGINT handler of its own:
+    # compare what kind they are)
+    loop = asyncio.get_running_loop()
+    handler = signal.getsignal(signal.SIGINT)
+    return (id(loop), loop.get_task_factory(), asyncio.run.__module__,
+            getattr(handler, "__qualname__", handler), list(warnings.filters),
+            asyncio.current_task().get_coro().__qualname__)
+
+await asyncio.sleep(0)   # an async cell, like the ones below: it runs in a task of its own
+before = state()
+
+async def heartbeat():
+    while True:
+        await asyncio.sleep(1)
+
+async def blocking():
+    for _ in range(30):
+        time.sleep(1)
+"""
+
+RUNS = {
+    "real clock": "await trace(heartbeat(), clock='real')",
+    "paced virtual clock": "await trace(heartbeat(), speed=1.0)",
+    "live chart": "t = await trace(heartbeat(), live=True)",
+    "virtual clock, no limits": "await trace(heartbeat(), max_steps=None, max_time=None)",
+    "time.sleep in a coroutine": "await trace(blocking())",
+}
+
+
+def _reset_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+@pytest.fixture(scope="module")
+def kernel():
+    manager = KernelManager(kernel_name="python3")
+    manager.start_kernel(preexec_fn=_reset_sigint)
+    client = manager.client()
+    client.start_channels()
+    client.wait_for_ready(timeout=60)
+    try:
+        yield manager, client
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+
+
+def execute(client, code: str, timeout: float = 60) -> list[dict]:
+    msg_id = client.execute(code)
+    return collect(client, msg_id, timeout)
+
+
+def collect(client, msg_id: str, timeout: float) -> list[dict]:
+    messages = []
+    deadline = time.monotonic() + timeout
+    while True:
+        msg = client.get_iopub_msg(timeout=max(0.1, deadline - time.monotonic()))
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+            return messages
+        messages.append(msg)
+
+
+def text_of(messages: list[dict]) -> str:
+    return "".join(m["content"].get("text", "") for m in messages if m["msg_type"] == "stream")
+
+
+@pytest.mark.parametrize("name", list(RUNS))
+def test_an_interrupt_ends_the_run_within_a_second_and_leaves_the_kernel_as_it_was(kernel, name):
+    manager, client = kernel
+    assert not [m for m in execute(client, SETUP) if m["msg_type"] == "error"]
+    msg_id = client.execute(RUNS[name])
+    time.sleep(1.5)
+    sent = time.monotonic()
+    manager.interrupt_kernel()
+    messages = collect(client, msg_id, timeout=30)
+    stopped_after = time.monotonic() - sent
+    errors = [m["content"]["ename"] for m in messages if m["msg_type"] == "error"]
+    assert errors == ["KeyboardInterrupt"], errors
+    assert stopped_after < 3.0, f"{name}: the run went on {stopped_after:.1f} s after the interrupt"
+    assert "Interrupted at" in text_of(messages)
+    if name != "live chart":   # the live chart is already on screen; others show the chart now
+        assert any(m["msg_type"] == "display_data" and "image/png" in m["content"]["data"]
+                   for m in messages)
+    after = execute(client, "await asyncio.sleep(0.1)\nprint(state() == before, last_trace().interrupted is not None)\n"
+                            "print((await trace(asyncio.sleep(1, 'fine'))).result)")
+    assert text_of(after).split() == ["True", "True", "fine"], after
