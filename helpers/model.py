@@ -111,6 +111,7 @@ class Trace:
     interrupted: float | None = None    # when an interrupt (Ctrl-C, the stop button) ended the run
     stuck: list[tuple[float, tuple[int, ...]]] = field(default_factory=list)  # (since, cycle of task ids)
     real_time: list[tuple[float, float]] = field(default_factory=list)  # virtual stretches run in real time
+    leftovers: list[int] = field(default_factory=list)  # tasks still unfinished when main returned: cancelled
 
     @property
     def events(self) -> list[Event]:
@@ -237,7 +238,7 @@ def _records(log: list[Any]) -> Iterator[tuple[Any, ...]]:
 
 def build_trace(rec: Recorder, clock: str, deadlock: str | None = None, *,
                 runaway: str | None = None, interrupted: float | None = None,
-                stuck: list[tuple[int, ...]] = ()) -> Trace:
+                stuck: list[tuple[int, ...]] = (), leftovers: list[int] = ()) -> Trace:
     """Turn a recorder's flat log into a `Trace`."""
     p0 = rec.start_perf
     virtual = rec.virtual
@@ -315,7 +316,7 @@ def build_trace(rec: Recorder, clock: str, deadlock: str | None = None, *,
     return Trace(clock, tasks, keyed, links, end_time, last_perf - p0, deadlock, stalls,
                  runaway=runaway, interrupted=interrupted,
                  stuck=[(rec.waiting_since(cycle), cycle) for cycle in stuck],
-                 real_time=list(rec.real_time) if virtual else [])
+                 real_time=list(rec.real_time) if virtual else [], leftovers=list(leftovers))
 
 
 def _gathered_child_that_ended(rec: Recorder, token: Any) -> int:

@@ -51,6 +51,13 @@ def _describe_coroutine(coro: Any, printer: Any, cycle: bool) -> None:
              inspect.CORO_SUSPENDED: "it is paused at an await",
              inspect.CORO_RUNNING: "it is running",
              inspect.CORO_CLOSED: "it has already run to its end"}[inspect.getcoroutinestate(coro)]
+    if name == "trace" and coro.cr_code.co_filename.endswith(("helpers/run.py", "helpers\\run.py")):
+        # the course's own trace(...), called without await: name the learner's coroutine inside
+        inner = (coro.cr_frame.f_locals.get("main") if coro.cr_frame is not None else None)
+        shown = f"{getattr(inner, '__qualname__', 'main').rsplit('.<locals>.', 1)[-1]}()"
+        printer.text(f"<coroutine object trace> ({state}: trace({shown}) only makes a plan, like any"
+                     f" coroutine function. Run it with `await trace({shown})`.)")
+        return
     printer.text(f"<coroutine object {name}> ({state}: a coroutine object is a plan, not a run."
                  f" Run it with `await {name}(...)` or `await trace({name}(...))`.)")
 

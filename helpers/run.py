@@ -78,6 +78,7 @@ def run_traced(main: Coroutine[Any, Any, Any], *, clock: str = "virtual",
     error: BaseException | None = None
     result = None
     interrupted = None
+    leftovers: list[int] = []
     try:
         with _own_loop(), _interruptible(), _explained_warnings():
             try:
@@ -87,12 +88,12 @@ def run_traced(main: Coroutine[Any, Any, Any], *, clock: str = "virtual",
             except BaseException as exc:  # the learner's exception, or the loop stopped by us
                 if loop.deadlock is None and loop.runaway is None:
                     error = exc
-            _finish(loop)
+            leftovers = _finish(loop)
     finally:
         loop.close()
     trace = build_trace(recorder, clock, str(loop.deadlock) if loop.deadlock else None,
                         runaway=str(loop.runaway) if loop.runaway else None,
-                        interrupted=interrupted, stuck=loop.stuck)
+                        interrupted=interrupted, stuck=loop.stuck, leftovers=leftovers)
     trace.result = result
     _last[:] = [trace]
     if view is not None:
@@ -214,7 +215,7 @@ def tracing(clock: str = "virtual", speed: float | None = None) -> Iterator[list
         asyncio.run = original
 
 
-def _finish(loop: TracingLoop) -> None:
+def _finish(loop: TracingLoop) -> list[int]:
     """What asyncio.run does after the main coroutine: cancel leftovers, shut down.
 
     The run's ending (deadlock, runaway) is kept; the clean-up gets limits of
@@ -222,6 +223,8 @@ def _finish(loop: TracingLoop) -> None:
     """
     deadlock, runaway = loop.deadlock, loop.runaway
     pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    rec = loop.recorder
+    leftovers = [tid for tid in (rec.task_id(t) for t in pending) if tid is not None] if rec else []
     for task in pending:
         try:
             task.cancel()
@@ -247,6 +250,7 @@ def _finish(loop: TracingLoop) -> None:
         pass
     finally:
         loop.deadlock, loop.runaway = deadlock, runaway
+    return sorted(leftovers)
 
 
 def _explain(trace: Trace, file: Any = None) -> None:
@@ -261,6 +265,15 @@ def _explain(trace: Trace, file: Any = None) -> None:
     if trace.interrupted is not None:
         say(f"Interrupted at {trace.interrupted:.2f} s: the run stopped there and its tasks were cancelled,"
             " as asyncio.run() does on Ctrl-C. The chart shows the run up to that moment.")
+    ended_plainly = not (trace.deadlock or trace.runaway or trace.interrupted is not None)
+    left = [trace.tasks[t] for t in trace.leftovers if t != 0]
+    if ended_plainly and left:
+        names = ", ".join(f"{t.name} {t.coroutine}()" for t in left[:5]) + (" ..." if len(left) > 5 else "")
+        one = len(left) == 1
+        say(f"Note: {names} {'was' if one else 'were'} still unfinished when the main coroutine ended,"
+            f" so {'it was' if one else 'they were'} cancelled (the grey square{'' if one else 's'}):"
+            " asyncio.run() cancels every task left over. To let a task finish, await it"
+            " (or gather it) before the main coroutine ends.")
     if not trace.deadlock:
         for since, cycle in trace.stuck:
             names = [trace.tasks[t].name for t in cycle] + [trace.tasks[cycle[0]].name]

@@ -1,0 +1,56 @@
+"""Plain words for a learner's mistakes: right advice, said once."""
+
+from __future__ import annotations
+
+import asyncio
+import types
+
+from IPython.core.formatters import PlainTextFormatter
+
+from helpers import run_traced, trace
+from helpers.notebook import _describe_coroutine
+
+
+def shown(value) -> str:
+    formatter = PlainTextFormatter()
+    formatter.for_type(types.CoroutineType, _describe_coroutine)
+    return formatter(value)
+
+
+def test_trace_without_await_suggests_awaiting_it_never_wrapping_it_again():
+    async def main():
+        await asyncio.sleep(1)
+
+    inner = main()
+    pending = trace(inner)
+    try:
+        text = shown(pending)
+        assert "await trace(main())" in text
+        assert "trace(trace" not in text
+    finally:
+        pending.close()
+        inner.close()
+
+
+def test_a_task_left_unfinished_when_main_ends_is_named_once(capsys):
+    async def worker():
+        await asyncio.sleep(5)
+
+    async def main():
+        asyncio.create_task(worker())
+        asyncio.create_task(worker())
+        await asyncio.sleep(1)
+
+    result = run_traced(main())
+    out = capsys.readouterr().out
+    assert out.count("Note: Task-2 worker(), Task-3 worker() were still unfinished") == 1
+    assert "await it (or gather it)" in out
+    assert result.leftovers == [1, 2]
+
+
+def test_a_run_with_nothing_left_over_says_nothing(capsys):
+    async def main():
+        await asyncio.create_task(asyncio.sleep(1))
+
+    run_traced(main())
+    assert capsys.readouterr().out == ""
