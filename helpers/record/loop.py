@@ -45,6 +45,8 @@ LOOP_STEPS = 10_000
 
 _TIMEOUT_CALLBACK = getattr(getattr(asyncio, "Timeout", None), "_on_timeout", None)
 _RELEASE_WAITER = getattr(tasks, "_release_waiter", None)   # wait_for's and wait's timeout, 3.11
+_FACTORY_GETS_KEYWORDS = any(p.kind is p.VAR_KEYWORD
+                             for p in inspect.signature(asyncio.BaseEventLoop.create_task).parameters.values())
 
 
 class TracingLoop(asyncio.SelectorEventLoop):
@@ -206,23 +208,23 @@ class TracingLoop(asyncio.SelectorEventLoop):
         proxy = rec.wrap(coro)
         task_id = proxy._id
         name = kwargs.pop("name", None)
-        if name is None:  # numbered per run, as a fresh asyncio.run() would
-            name = rec.names[task_id]
+        shown = rec.names[task_id] if name is None else name  # numbered per run, as a fresh asyncio.run()
         factory = self._task_factory
         eager = factory is not None and factory is getattr(asyncio, "eager_task_factory", object())
         if factory is None or eager:
             if eager:
                 kwargs.setdefault("eager_start", True)
-            task = _recorded_task_class(asyncio.tasks.Task)(proxy, loop=self, name=name, **kwargs)
-        elif sys.version_info >= (3, 13):  # the program's own factory: pass only what the caller passed
-            if "name" in kwargs or name != rec.names[task_id]:
-                kwargs["name"] = name
-            task = factory(self, proxy, **kwargs)
-            if "name" not in kwargs:
-                task.set_name(name)
+            task = _recorded_task_class(asyncio.tasks.Task)(proxy, loop=self, name=shown, **kwargs)
         else:
+            # The program's own factory gets exactly what asyncio itself would give it.
+            if _FACTORY_GETS_KEYWORDS:        # 3.13.1+: the caller's keywords, passed through
+                if name is not None:
+                    kwargs["name"] = name
+            elif kwargs.get("context") is None:  # before: (loop, coro), context only if given
+                kwargs.pop("context", None)
             task = factory(self, proxy, **kwargs)
-            task.set_name(name)
+            if name is None or not _FACTORY_GETS_KEYWORDS:
+                task.set_name(shown)
         if task._source_traceback:
             del task._source_traceback[-1]
         rec.task_created(task, task_id)
@@ -232,7 +234,10 @@ class TracingLoop(asyncio.SelectorEventLoop):
             # task whose first step yielded to the loop (queued by itself).
             stepped = type(coro) is types.CoroutineType and inspect.getcoroutinestate(coro) != inspect.CORO_CREATED
             rec.note_scheduled(task_id, task_id if stepped else rec.running_task())
-        return task
+        try:
+            return task
+        finally:
+            del task  # as asyncio does (gh-128552): an eager task's exception must not hold this frame
 
     def call_soon(self, callback: Callable[..., Any], *args: Any,
                   context: Context | None = None) -> asyncio.Handle:
@@ -252,7 +257,10 @@ class TracingLoop(asyncio.SelectorEventLoop):
             elif task is not None and proxy is not None and task.get_loop() is self:
                 callback = self._adopted_step(rec, task, callback, args)
         if self._debug or self._closed:
-            return super().call_soon(callback, *args, context=context)
+            handle = super().call_soon(callback, *args, context=context)
+            if handle._source_traceback:
+                del handle._source_traceback[-1]  # this frame: the program called call_soon
+            return handle
         # What BaseEventLoop.call_soon does, without two Python frames per task step.
         handle = events.Handle(callback, args, self, context)
         self._ready.append(handle)
@@ -311,12 +319,14 @@ class _AdoptedStep:
         rec = self._rec
         t0, p0 = rec.vnow, perf_counter()
         self._callback(*args)
-        task = self.__self__
-        coro = task.get_coro()
+        task, task_id = self.__self__, self._id
         if task.done():
-            rec.note_exit(self._id, t0, p0, None, rec.chain_node(coro), task)
+            rec.note_exit(task_id, t0, p0, None, rec.chain_node(task.get_coro()), task)
         else:
-            rec.note_step(self._id, t0, p0, task)
+            rec.note_step(task_id, t0, p0, task)
+        # A failed task's traceback can hold this frame: leave nothing in it that leads back
+        # to the task, so the task is freed as soon as plain asyncio frees it.
+        del self, task, args
 
     def __repr__(self) -> str:
         return repr(self._callback)

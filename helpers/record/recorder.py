@@ -104,8 +104,10 @@ class CoroutineProxy:
         try:
             awaited = self._throw(*exc_info)
         except BaseException as exc:
+            exc_info = ()  # the raised error's traceback holds this frame: no cycle back to it
             rec.note_exit(self._id, t0, p0, exc, self._node)
             raise
+        exc_info = ()
         rec.steps += 1
         rec.log.extend((STEPPED, self._id, t0, p0, rec.vnow, perf_counter(),
                         rec.chain_of(self._node, getattr(self._coro, "cr_await", None)),
