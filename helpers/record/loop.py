@@ -24,6 +24,7 @@ import math
 import sys
 import time
 import types
+import weakref
 from asyncio import events, futures, tasks
 from contextvars import Context
 from time import perf_counter
@@ -292,7 +293,9 @@ class TracingLoop(asyncio.SelectorEventLoop):
             elif _TIMEOUT_CALLBACK is not None and getattr(callback, "__func__", None) is _TIMEOUT_CALLBACK:
                 guarded = rec.task_id(getattr(callback.__self__, "_task", None))
                 if guarded is not None:
-                    rec.timeouts[guarded] = (handle, delay)
+                    rec.timeouts[guarded] = (weakref.ref(handle), delay)
+        if handle._source_traceback:
+            del handle._source_traceback[-1]  # this frame: the program (or call_later) called call_at
         return handle
 
     def run_in_executor(self, executor: Any, func: Callable[..., Any], *args: Any) -> asyncio.Future:

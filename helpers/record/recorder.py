@@ -67,6 +67,7 @@ class CoroutineProxy:
             awaited = self._send(value)
         except BaseException as exc:
             rec.note_exit(self._id, t0, p0, exc, self._node)
+            del self, rec  # the error's traceback keeps this frame: nothing in it may lead back
             raise
         p1 = perf_counter()
         # Recorder.chain_of, inlined: this runs once per task step.
@@ -106,6 +107,7 @@ class CoroutineProxy:
         except BaseException as exc:
             exc_info = ()  # the raised error's traceback holds this frame: no cycle back to it
             rec.note_exit(self._id, t0, p0, exc, self._node)
+            del self, rec  # the error's traceback keeps this frame: nothing in it may lead back
             raise
         exc_info = ()
         rec.steps += 1
@@ -172,6 +174,7 @@ class AwaitableProxy(CoroutineProxy):
             awaited = self._send(value)
         except BaseException as exc:
             rec.note_exit(self._id, t0, p0, exc, self._node)
+            del self, rec  # the error's traceback keeps this frame: nothing in it may lead back
             raise
         rec.steps += 1
         rec.log.extend((STEPPED, self._id, t0, p0, rec.vnow, perf_counter(),
@@ -213,7 +216,7 @@ class Recorder:
         self.names: list[str] = []          # the task's name, kept up to date
         self.exits: dict[int, tuple[int, str]] = {}  # id -> (outcome, detail), in order
         self.labels: dict[int, tuple[Any, str]] = {}  # id(future) -> (future, "sleep(2)")
-        self.timeouts: dict[int, tuple[Any, float]] = {}  # task id -> (timer handle, delay)
+        self.timeouts: dict[int, tuple[Any, float]] = {}  # task id -> (weak ref to timer handle, delay)
         self.adopted: dict[int, tuple[Any, int]] = {}  # id(task) -> (weakref, task id)
         self.real_time: list[tuple[float, float]] = []  # virtual clock stretches run in real time
         self.chain_codes: list[tuple[Any, ...]] = []
@@ -338,8 +341,8 @@ class Recorder:
         if self.timeouts:
             guard = self.timeouts.get(task_id)
             if guard is not None:
-                handle, delay = guard
-                if handle.cancelled() or not handle._scheduled:  # expired or left: guards nothing now
+                handle, delay = guard[0](), guard[1]
+                if handle is None or handle.cancelled() or not handle._scheduled:  # expired or left
                     del self.timeouts[task_id]
                 else:
                     return ("timeout", label, delay)
