@@ -12,6 +12,8 @@ import sys
 import types
 from typing import Any
 
+from .record.frames import hide_own_frames, without_own_frames
+
 RUNNING_LOOP_ERRORS = ("cannot be called from a running event loop", "This event loop is already running")
 
 EXPLAIN_RUNNING_LOOP = """\
@@ -62,14 +64,15 @@ def _describe_coroutine(coro: Any, printer: Any, cycle: bool) -> None:
                  f" Run it with `await {name}(...)` or `await trace({name}(...))`.)")
 
 
-def _explain_running_loop(shell: Any, etype: type, value: BaseException, tb: Any,
-                          tb_offset: Any = None) -> Any:
-    if any(text in str(value) for text in RUNNING_LOOP_ERRORS):
+def _show_error(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: Any = None) -> Any:
+    """Every error of a cell: the learner's frames (and asyncio's), not the course's own."""
+    if isinstance(value, RuntimeError) and any(text in str(value) for text in RUNNING_LOOP_ERRORS):
         # The frames are asyncio's own, not the learner's: the one line and an explanation.
         shell.showtraceback((etype, value, tb), exception_only=True)
         print(EXPLAIN_RUNNING_LOOP)
-    else:
-        shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
+        return None
+    hide_own_frames(value)
+    shell.showtraceback((etype, value, without_own_frames(tb) or tb), tb_offset=tb_offset)
     return None
 
 
@@ -86,7 +89,7 @@ def teach_ipython(shell: Any = None) -> bool:
         return False
     formatter = shell.display_formatter.formatters["text/plain"]
     formatter.for_type(types.CoroutineType, _describe_coroutine)
-    shell.set_custom_exc((RuntimeError,), _explain_running_loop)
+    shell.set_custom_exc((Exception,), _show_error)
     return True
 
 

@@ -18,7 +18,7 @@ def hide_own_frames(exc: BaseException | None, _seen: set[int] | None = None) ->
     seen = set() if _seen is None else _seen
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
-        exc.__traceback__ = _without_own(exc.__traceback__)
+        exc.__traceback__ = without_own_frames(exc.__traceback__)
         for member in getattr(exc, "exceptions", ()) or ():
             if isinstance(member, BaseException):
                 hide_own_frames(member, seen)
@@ -27,7 +27,8 @@ def hide_own_frames(exc: BaseException | None, _seen: set[int] | None = None) ->
         exc = exc.__context__
 
 
-def _without_own(tb: Any) -> Any:
+def without_own_frames(tb: Any) -> Any:
+    """The traceback `tb` with the helpers' frames unlinked (None if nothing else is left)."""
     head = None
     last = None
     while tb is not None:

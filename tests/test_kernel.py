@@ -1,4 +1,6 @@
-"""The stop button stops a traced run: a real interrupt sent to a real kernel, timed.
+"""What a learner meets in a real kernel: the stop button, and a program that fails.
+
+The stop button stops a traced run: a real interrupt sent to a real kernel, timed.
 
 After each interrupt the kernel must be as it was: its loop, the cell's task,
 the task factory, asyncio.run, the SIGINT handler and the warning filters.
@@ -108,3 +110,33 @@ def test_an_interrupt_ends_the_run_within_a_second_and_leaves_the_kernel_as_it_w
     after = execute(client, "await asyncio.sleep(0.1)\nprint(state() == before, last_trace().interrupted is not None)\n"
                             "print((await trace(asyncio.sleep(1, 'fine'))).result)")
     assert text_of(after).split() == ["True", "True", "fine"], after
+
+
+FAILING = {
+    "a task that raises": "async def work():\n    await asyncio.sleep(1)\n    raise ValueError('broken')\n"
+                          "async def main():\n    await asyncio.create_task(work())\n"
+                          "await trace(main())",
+    "a TaskGroup that fails": "async def work():\n    raise ValueError('broken')\n"
+                              "async def main():\n    async with asyncio.TaskGroup() as tg:\n"
+                              "        tg.create_task(work())\nawait trace(main())",
+    "trace(main) instead of trace(main())": "async def main():\n    pass\nawait trace(main)",
+}
+
+
+@pytest.mark.parametrize("name", list(FAILING))
+def test_a_failing_program_shows_its_chart_then_a_traceback_of_the_learners_frames(kernel, name):
+    _, client = kernel
+    execute(client, SETUP)
+    messages = execute(client, FAILING[name])
+    kinds = [m["msg_type"] for m in messages]
+    if "error" in kinds:
+        traceback = "\n".join(next(m for m in messages if m["msg_type"] == "error")["content"]["traceback"])
+    else:  # IPython prints an ExceptionGroup's traceback on stderr instead
+        kinds[kinds.index("stream")] = "error"
+        traceback = text_of(messages)
+    assert "helpers/" not in traceback and "run_traced" not in traceback, traceback  # no frame of ours
+    if name != "trace(main) instead of trace(main())":
+        assert "broken" in traceback
+        charts = [i for i, m in enumerate(messages)
+                  if m["msg_type"] == "display_data" and "image/png" in m["content"]["data"]]
+        assert charts and charts[0] < kinds.index("error")   # the chart first, then the error
