@@ -8,8 +8,11 @@ format opens in Perfetto or chrome://tracing: one row per task.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import json
-from typing import TYPE_CHECKING, Any
+import os
+from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:
     from .model import Trace
@@ -77,10 +80,55 @@ def trace_to_chrome(trace: "Trace") -> dict[str, Any]:
 
 
 def write_json(trace: "Trace", path: str) -> None:
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump(trace_to_json(trace), f, indent=1, ensure_ascii=False)
+    _write_atomically(path, _encode(json.dumps(trace_to_json(trace), indent=1, ensure_ascii=False)))
 
 
 def write_chrome(trace: "Trace", path: str) -> None:
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump(trace_to_chrome(trace), f)
+    _write_atomically(path, _encode(json.dumps(trace_to_chrome(trace))))
+
+
+def _encode(text: str) -> bytes:
+    """UTF-8, with a name that is not valid Unicode (``"caf\\udce9"``, a surrogate escape) kept as
+    the JSON escape ``\\udce9``: valid JSON, read back as the same string, and never a crash."""
+    return text.encode("utf-8", errors="backslashreplace")
+
+
+def write_file(path: str, write: Callable[[str], None]) -> None:
+    """Call ``write(temporary path)``, then put the file at `path` in one step: never a truncated file."""
+    folder, name = os.path.split(os.path.abspath(path))
+    temporary = os.path.join(folder, f".{name}.{os.getpid()}.tmp{os.path.splitext(name)[1]}")
+    try:
+        write(temporary)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.remove(temporary)
+        raise
+
+
+def write_png(trace: "Trace", path: str, **options: Any) -> None:
+    """The Gantt chart as a PNG (or any format matplotlib knows by the file's suffix)."""
+    def fine(text: str) -> bool:
+        return _encode(text) == text.encode("utf-8", errors="surrogatepass")
+    if not all(fine(t.name) and fine(t.coroutine) for t in trace.tasks):
+        trace = _printable(trace)   # matplotlib cannot draw a lone surrogate: show it as \\udce9
+    write_file(path, trace.chart(**options).save)
+
+
+def _printable(value: Any) -> Any:
+    """A copy of `value` with every string's invalid characters as backslash escapes."""
+    if isinstance(value, str):
+        return _encode(value).decode("utf-8")
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.replace(value, **{f.name: _printable(getattr(value, f.name))
+                                             for f in dataclasses.fields(value) if f.init})
+    if type(value) in (list, tuple):
+        return type(value)(_printable(v) for v in value)
+    return value
+
+
+def _write_atomically(path: str, data: bytes) -> None:
+    def write(temporary: str) -> None:
+        with open(temporary, "wb") as f:
+            f.write(data)
+    write_file(path, write)
