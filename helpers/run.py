@@ -69,28 +69,32 @@ def run_traced(main: Coroutine[Any, Any, Any], *, clock: str = "virtual",
     check_coroutine(main, "run_traced")
     if live and clock == "virtual" and speed is None:
         speed = 1.0
-    loop = TracingLoop(clock, speed, max_steps=max_steps, max_time=max_time)
-    if debug is not None:
-        loop.set_debug(debug)
-    recorder = loop.recorder
-    assert recorder is not None
-    view = _live_view(loop, main) if live else None
     error: BaseException | None = None
     result = None
     interrupted = None
     leftovers: list[int] = []
-    try:
-        with _own_loop(), _interruptible(), _explained_warnings():
-            try:
-                result = loop.run_until_complete(loop.create_task(main))
-            except KeyboardInterrupt as exc:
-                interrupted, error = recorder.clock_time(), exc
-            except BaseException as exc:  # the learner's exception, or the loop stopped by us
-                if loop.deadlock is None and loop.runaway is None:
-                    error = exc
-            leftovers = _finish(loop)
-    finally:
-        loop.close()
+    view = None
+    # The stop button works from here on (also while a live view is set up): no window
+    # in which the kernel's own handler would take the interrupt and wait for the run.
+    with _interruptible():
+        loop = TracingLoop(clock, speed, max_steps=max_steps, max_time=max_time)
+        recorder = loop.recorder
+        assert recorder is not None
+        try:
+            if debug is not None:
+                loop.set_debug(debug)
+            view = _live_view(loop, main) if live else None
+            with _own_loop(), _explained_warnings():
+                try:
+                    result = loop.run_until_complete(loop.create_task(main))
+                except KeyboardInterrupt as exc:
+                    interrupted, error = recorder.clock_time(), exc
+                except BaseException as exc:  # the learner's exception, or the loop stopped by us
+                    if loop.deadlock is None and loop.runaway is None:
+                        error = exc
+                leftovers = _finish(loop)
+        finally:
+            loop.close()
     trace = build_trace(recorder, clock, str(loop.deadlock) if loop.deadlock else None,
                         runaway=str(loop.runaway) if loop.runaway else None,
                         interrupted=interrupted, stuck=loop.stuck, leftovers=leftovers)
@@ -392,8 +396,7 @@ def _explain(trace: Trace, file: Any = None) -> None:
         one = len(left) == 1
         say(f"Note: {names} {'was' if one else 'were'} still unfinished when the main coroutine ended,"
             f" so {'it was' if one else 'they were'} cancelled (the grey square{'' if one else 's'}):"
-            " asyncio.run() cancels every task left over. To let a task finish, await it"
-            " (or gather it) before the main coroutine ends.")
+            " asyncio.run() cancels every task left over.")
     if not trace.deadlock:
         for since, cycle in trace.stuck:
             names = [trace.tasks[t].name for t in cycle] + [trace.tasks[cycle[0]].name]
