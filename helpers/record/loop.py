@@ -243,7 +243,8 @@ class TracingLoop(asyncio.SelectorEventLoop):
     def call_soon(self, callback: Callable[..., Any], *args: Any,
                   context: Context | None = None) -> asyncio.Handle:
         rec = self.recorder
-        if rec is not None:
+        if rec is not None and (args or type(getattr(callback, "__self__", None)) not in _RECORDED_TASKS):
+            # (the fast path skipped: one of our own tasks yielding to the loop, which needs no record)
             task = getattr(callback, "__self__", None)
             proxy = getattr(task, "_coro", None) if isinstance(task, asyncio.Task) else None
             if type(proxy) in PROXIES and proxy._rec is rec:
@@ -352,7 +353,11 @@ def _recorded_task_class(base: type) -> type:
 
     RecordedTask.__qualname__ = RecordedTask.__name__ = "Task"
     RecordedTask.__module__ = base.__module__
+    _RECORDED_TASKS.add(RecordedTask)
     return RecordedTask
+
+
+_RECORDED_TASKS: set[type] = set()  # the Task classes create_task makes: every task of theirs is recorded
 
 
 def _seconds(delay: float) -> str:
