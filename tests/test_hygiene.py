@@ -105,3 +105,13 @@ def test_every_notebook_opens_with_the_current_colab_and_binder_header():
     out = subprocess.run([sys.executable, "tools/course_header.py", "--check"], cwd=root,
                          capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_readme_lines_that_promise_a_chart_show_one():
+    """An assignment displays nothing in a notebook: `t = await trace(...)` cannot "show the chart"."""
+    readme = (pathlib.Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    promises = [line for line in readme.splitlines() if "shows the chart" in line and "#" in line]
+    assert promises
+    for line in promises:
+        code = line.split("#", 1)[0]
+        assert not re.match(r"\s*\w+\s*=[^=]", code), f"assigns, so shows nothing: {line.strip()}"
