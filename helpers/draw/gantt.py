@@ -33,6 +33,7 @@ LOOP_BUSY = "#333333"
 STALL = "#d62728"
 LINK = "#7b3fa0"
 REAL_TIME = "#e3f0fb"   # a virtual-clock stretch that passed in real time
+AWAIT_CHAIN = "#b9d3ea"  # under a lane: inside which awaited coroutine the task is suspended
 END_MARKERS = {"result": ("o", "#2ca02c"), "exception": ("X", "#d62728"), "cancelled": ("s", "#7f7f7f")}
 
 MAX_LABELLED_LANES = 40
@@ -99,7 +100,7 @@ def draw_gantt(trace: "Trace", *, ax: Any = None, loop_lane: bool = False,
                links: bool | None = None, title: str | None = None, upto: float | None = None,
                now: float | None = None, xmax: float | None = None, width: float = 9.0,
                highlight: int | None = None, fast: bool = False,
-               steps_shown: Sequence[int] | None = None) -> Figure:
+               steps_shown: Sequence[int] | None = None, awaits: bool | None = None) -> Figure:
     """Draw `trace` as a Gantt chart and return the figure.
 
     loop_lane: add a lane for the event loop itself (busy / idle, stalls in red).
@@ -109,6 +110,8 @@ def draw_gantt(trace: "Trace", *, ax: Any = None, loop_lane: bool = False,
     highlight: shade the lane of this task id (the replay's running task).
     fast: fixed margins and a lower resolution, for frames drawn many times a second.
     steps_shown: per task, how many of its steps to draw (the replay's cut).
+    awaits: under each lane, the chain of the program's own coroutines the task is suspended
+    in (``main > others``), one row per depth (default: when some task awaits a coroutine).
     """
     n_tasks = len(trace.tasks)
     offset = 1 if loop_lane else 0
@@ -144,6 +147,10 @@ def draw_gantt(trace: "Trace", *, ax: Any = None, loop_lane: bool = False,
                                      facecolors=RUNNING, edgecolors="none", zorder=3))
     if labelled:
         _label_waits(ax, fig, spans.waiting_labels, offset, span)
+    if awaits is None:
+        awaits = labelled and any(len(s.coroutines) > 1 for t in trace.tasks for s in t.steps)
+    if awaits:
+        _await_chains(ax, fig, trace, offset, upto, span, steps_shown)
     _end_markers(ax, trace, offset, upto, labelled, steps_shown)
     if loop_lane:
         _loop_lane(ax, trace, bar, min_width, upto)
@@ -187,6 +194,47 @@ def _run_marks(ax: Any, trace: "Trace", upto: float | None) -> None:
         ax.axvline(trace.interrupted, color=STALL, linewidth=1.2, zorder=6)
         ax.text(trace.interrupted, -0.5, f" interrupted at {trace.interrupted:.2f} s", color=STALL,
                 fontsize=8, ha="left", va="bottom", zorder=6)
+
+
+def await_spans(trace: "Trace", upto: float | None = None,
+                steps_shown: Sequence[int] | None = None) -> list[tuple[int, int, float, float, str]]:
+    """(task lane, depth, start, end, coroutine) for each suspension inside an awaited coroutine.
+
+    Depth 1 is a coroutine the task's own coroutine awaits (``await others()``), depth 2 what
+    that one awaits (``deeper`` or, further down, ``deeper > deepest``). One span per suspension (step end to next step start): the
+    recorder knows which functions a task is in, not which call, so each suspension is its own.
+    """
+    spans = []
+    for lane, task in enumerate(trace.tasks):
+        steps = task.steps if steps_shown is None else task.steps[:steps_shown[lane]]
+        for i, step in enumerate(steps):
+            if len(step.coroutines) < 2 or not step.waits_on:
+                continue
+            end = steps[i + 1].start if i + 1 < len(steps) else trace.duration
+            if upto is not None:
+                if step.end > upto:
+                    break
+                end = min(end, upto)
+            inner = step.coroutines[1:]
+            spans.append((lane, 1, step.end, end, inner[0]))
+            if len(inner) > 1:  # two rows fit under a lane: deeper chains share the second
+                spans.append((lane, 2, step.end, end, " > ".join(inner[1:])))
+    return spans
+
+
+def _await_chains(ax: Any, fig: Figure, trace: "Trace", offset: int, upto: float | None, span: float,
+                  steps_shown: Sequence[int] | None) -> None:
+    rows = await_spans(trace, upto, steps_shown)
+    if not rows:
+        return
+    inches_per_second = fig.get_figwidth() * 0.75 / span
+    bars = np.array([(lane + offset + 0.17 + 0.13 * depth, a, b) for lane, depth, a, b, _ in rows], dtype=float)
+    ax.add_collection(PolyCollection(_bars(bars, 0.1, span * 0.002), facecolors=AWAIT_CHAIN,
+                                     edgecolors="white", linewidths=0.6, zorder=2))
+    for (lane, depth, a, b, name), (y, _, _) in zip(rows, bars):
+        if (b - a) * inches_per_second >= 0.055 * len(name) + 0.1:
+            ax.text((a + b) / 2, y, name, ha="center", va="center", fontsize=6.5, color="#24496b",
+                    zorder=4, clip_on=True)
 
 
 def _label_waits(ax: Any, fig: Figure, labels: list[tuple[int, float, float, str]],
@@ -271,6 +319,8 @@ def _legend(ax: Any, trace: "Trace", loop_lane: bool) -> None:
         handles.append(Patch(facecolor=LOOP_BUSY, label="loop busy"))
     if trace.real_time:
         handles.append(Patch(facecolor=REAL_TIME, label="real time: outside\nwork in flight"))
+    if any(len(s.coroutines) > 1 for t in trace.tasks for s in t.steps):
+        handles.append(Patch(facecolor=AWAIT_CHAIN, label="suspended inside\nthis coroutine"))
     if trace.interrupted is not None:
         handles.append(Line2D([], [], color=STALL, label="interrupted"))
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
