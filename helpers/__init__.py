@@ -11,11 +11,12 @@ The pipeline, one package or module a stage:
 
 from .model import Trace
 from .record.loop import Deadlock, TracingLoop
+from .record.resources import watch
 from .notebook import allow_asyncio_run, teach_ipython
 from .run import last_trace, run_traced, trace, tracing
 
 __all__ = ["Trace", "TracingLoop", "Deadlock", "trace", "run_traced", "tracing", "last_trace",
-           "allow_asyncio_run"]
+           "allow_asyncio_run", "watch"]
 
 teach_ipython()  # inside a notebook: plain words for un-awaited coroutines and asyncio.run errors
 __version__ = "0.1.0"

@@ -14,7 +14,7 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from .record.recorder import (ASYNCIO_DIR, CANCELLED, CREATED, EXCEPTION, NO_TASK, RESULT,
+from .record.recorder import (ASYNCIO_DIR, CANCELLED, CREATED, EXCEPTION, NO_TASK, RESOURCE, RESULT,
                               SCHEDULED, STEPPED, WIDTH, Recorder, _coroutine_name)
 
 OUTCOMES = {RESULT: "result", EXCEPTION: "exception", CANCELLED: "cancelled"}
@@ -76,6 +76,34 @@ class WakeLink:
     time: float
 
 
+@dataclass
+class ResourceTrace:
+    """A Queue, Lock, Semaphore, Event or Condition the run shared: its state at each change.
+
+    Each change is (time, task id whose step changed it, -1 for a loop callback or -2
+    for the state it was found in, level, limit, waiting task ids): level is a Queue's size, a Semaphore's free
+    slots, 1/0 for a held Lock or Condition and for a set Event; limit a Queue's
+    maxsize (0: none) or 1.
+    """
+    id: int
+    name: str
+    kind: str
+    changes: list[tuple[float, int, Any, Any, tuple[int, ...]]] = field(default_factory=list)
+
+    def held(self) -> list[tuple[float, float, int]]:
+        """(start, end, task id) while a Lock or Condition was held; end is None if never released."""
+        spans, start, owner = [], None, -1
+        for time, task, level, _, _ in self.changes:
+            if level and start is None:
+                start, owner = time, task
+            elif not level and start is not None:
+                spans.append((start, time, owner))
+                start = None
+        if start is not None:
+            spans.append((start, None, owner))
+        return spans
+
+
 @dataclass(slots=True)
 class Event:
     """One moment of the run, in the order the loop lived it."""
@@ -112,6 +140,7 @@ class Trace:
     stuck: list[tuple[float, tuple[int, ...]]] = field(default_factory=list)  # (since, cycle of task ids)
     real_time: list[tuple[float, float]] = field(default_factory=list)  # virtual stretches run in real time
     leftovers: list[int] = field(default_factory=list)  # tasks still unfinished when main returned: cancelled
+    resources: list[ResourceTrace] = field(default_factory=list)  # watched Queues, Locks ... (see `watch`)
 
     @property
     def events(self) -> list[Event]:
@@ -251,9 +280,15 @@ def build_trace(rec: Recorder, clock: str, deadlock: str | None = None, *,
     words: dict[tuple[int, Any], str] = {}   # (chain, token) -> what the task waits on, in words
     end_time = 0.0
     last_perf = p0
+    shared = [ResourceTrace(i, name, kind) for i, (name, kind)
+              in enumerate(zip(rec.resources.names, rec.resources.kinds))]
     for index, (kind, tid, t, p, a, b, chain_id, extra) in enumerate(_records(rec.log)):
         if not virtual:
             t = p - p0
+        if kind == RESOURCE:
+            level, limit, waiting, _ = extra
+            shared[tid].changes.append((t, a, level, limit, waiting))
+            continue
         if kind == CREATED:
             parent = rec.names[a] if a != NO_TASK else None
             tasks.append(TaskTrace(tid, rec.names[tid], rec.coro_names[tid], t, parent))
@@ -316,7 +351,8 @@ def build_trace(rec: Recorder, clock: str, deadlock: str | None = None, *,
     return Trace(clock, tasks, keyed, links, end_time, last_perf - p0, deadlock, stalls,
                  runaway=runaway, interrupted=interrupted,
                  stuck=[(rec.waiting_since(cycle), cycle) for cycle in stuck],
-                 real_time=list(rec.real_time) if virtual else [], leftovers=list(leftovers))
+                 real_time=list(rec.real_time) if virtual else [], leftovers=list(leftovers),
+                 resources=shared)
 
 
 def _gathered_child_that_ended(rec: Recorder, token: Any) -> int:

@@ -51,7 +51,7 @@ def check_coroutine(main: Any, where: str = "trace") -> None:
 def run_traced(main: Coroutine[Any, Any, Any], *, clock: str = "virtual",
                speed: float | None = None, quiet: bool = False, live: bool = False,
                max_steps: int | None = MAX_STEPS, max_time: float | None = MAX_TIME,
-               debug: bool | None = None) -> Trace:
+               debug: bool | None = None, resources: bool = False) -> Trace:
     """Run `main` to its end on a new recording loop and return its trace.
 
     clock: "virtual" (timers fire at once, times are exact) or "real".
@@ -62,6 +62,8 @@ def run_traced(main: Coroutine[Any, Any, Any], *, clock: str = "virtual",
     max_steps task steps, or past max_time virtual seconds once it has taken 10,000
     steps (a loop, not a few long sleeps). None: no such limit.
     debug: asyncio's debug mode, as ``asyncio.run(..., debug=True)``.
+    resources: draw a lane for every Queue, Lock, Semaphore, Event or Condition a task
+    waits on (``watch(obj, "name")`` adds one explicitly).
     If `main` raises, the exception propagates (the trace is in `last_trace()`);
     a deadlock ends the run and is described in `trace.deadlock`; an interrupt
     cancels the tasks, as ``asyncio.run`` does on Ctrl-C, and propagates.
@@ -80,6 +82,7 @@ def run_traced(main: Coroutine[Any, Any, Any], *, clock: str = "virtual",
         loop = TracingLoop(clock, speed, max_steps=max_steps, max_time=max_time)
         recorder = loop.recorder
         assert recorder is not None
+        recorder.resources.discover = recorder.sampling = resources
         try:
             if debug is not None:
                 loop.set_debug(debug)
@@ -163,7 +166,7 @@ def _display(trace: Trace) -> None:
 async def trace(main: Coroutine[Any, Any, Any], *, clock: str = "virtual",
                 speed: float | None = None, live: bool = False,
                 max_steps: int | None = MAX_STEPS, max_time: float | None = MAX_TIME,
-                debug: bool | None = None) -> Trace:
+                debug: bool | None = None, resources: bool = False) -> Trace:
     """``await trace(main())`` in a notebook cell: run and record `main`, return the trace.
 
     The cell waits while `main` runs on its own loop; the kernel's loop is left
@@ -174,7 +177,7 @@ async def trace(main: Coroutine[Any, Any, Any], *, clock: str = "virtual",
     """
     check_coroutine(main, "trace")
     return run_traced(main, clock=clock, speed=speed, live=live, max_steps=max_steps,
-                      max_time=max_time, debug=debug)
+                      max_time=max_time, debug=debug, resources=resources)
 
 
 def _live_view(loop: TracingLoop, main: Any) -> Any:

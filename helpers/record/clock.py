@@ -86,6 +86,9 @@ class ClockSelector:
     def select(self, timeout: float | None = None) -> list[Any]:
         loop = self._loop
         loop.check_limits()
+        rec = loop.recorder
+        if rec is not None and rec.sampling:  # what callbacks (not task steps) changed, e.g. a timer's put()
+            rec.sample(-1)
         if timeout is not None and timeout <= 0:
             return self._selector.select(0)
         if not loop.virtual:

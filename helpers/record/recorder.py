@@ -25,12 +25,15 @@ import weakref
 from time import perf_counter
 from typing import Any
 
+from .resources import Resources, state_of
+
 # Event kinds, and the width of one record in `Recorder.log`.
-CREATED, SCHEDULED, STEPPED, EXITED = 0, 1, 2, 3
+CREATED, SCHEDULED, STEPPED, EXITED, RESOURCE = 0, 1, 2, 3, 4
 WIDTH = 8
 # Outcome codes stored with EXITED.
 RESULT, EXCEPTION, CANCELLED = 0, 1, 2
 NO_TASK = -1
+FOUND = -2   # a resource's first recorded state: as it was when watching began
 
 STOP = "stop"  # trie key: do not walk below this coroutine
 ASYNCIO_DIR = os.path.dirname(asyncio.__file__)  # asyncio's own code lives here
@@ -96,6 +99,8 @@ class CoroutineProxy:
         rec.steps += 1
         rec.log.extend((STEPPED, self._id, t0, p0, rec.vnow, p1, chain_id,
                         None if awaited is None else rec.token(awaited, self._id)))
+        if rec.sampling:
+            rec.after_step(self._id, self._coro)
         return awaited
 
     def throw(self, *exc_info: Any) -> Any:
@@ -114,6 +119,8 @@ class CoroutineProxy:
         rec.log.extend((STEPPED, self._id, t0, p0, rec.vnow, perf_counter(),
                         rec.chain_of(self._node, getattr(self._coro, "cr_await", None)),
                         None if awaited is None else rec.token(awaited, self._id)))
+        if rec.sampling:
+            rec.after_step(self._id, self._coro)
         return awaited
 
     def close(self) -> None:
@@ -180,6 +187,8 @@ class AwaitableProxy(CoroutineProxy):
         rec.log.extend((STEPPED, self._id, t0, p0, rec.vnow, perf_counter(),
                         rec.chain_of(self._node, None),
                         None if awaited is None else rec.token(awaited, self._id)))
+        if rec.sampling:
+            rec.after_step(self._id, None)
         return awaited
 
     def __getattribute__(self, name: str) -> Any:
@@ -219,6 +228,8 @@ class Recorder:
         self.timeouts: dict[int, tuple[Any, float]] = {}  # task id -> (weak ref to timer handle, delay)
         self.adopted: dict[int, tuple[Any, int]] = {}  # id(task) -> (weakref, task id)
         self.real_time: list[tuple[float, float]] = []  # virtual clock stretches run in real time
+        self.resources = Resources()         # Queues, Locks ... the program shares, if watched
+        self.sampling = False                # True once a resource is watched (or resources=True)
         self.chain_codes: list[tuple[Any, ...]] = []
         self.chain_root: dict[Any, Any] = {"codes": ()}
         self.start_perf = perf_counter()
@@ -304,6 +315,32 @@ class Recorder:
         self.log.extend((STEPPED, task_id, t0, p0, self.vnow, perf_counter(),
                          self.chain_of(self.chain_node(coro), getattr(coro, "cr_await", None)),
                          None if awaited is None else self.token(awaited, task_id)))
+        if self.sampling:
+            self.after_step(task_id, coro)
+
+    def watch(self, obj: Any, name: str | None = None) -> None:
+        """Draw `obj` (a Queue, Lock, Semaphore, Event or Condition) as a lane of its own."""
+        if self.resources.watch(obj, name) is not None:
+            self.sampling = True
+
+    def after_step(self, task_id: int, coro: Any) -> None:
+        """After a step: find resources it waits on (resources=True), note what changed."""
+        if self.resources.discover and coro is not None:
+            self.resources.found_waiting(coro)
+        self.sample(task_id)
+
+    def sample(self, task_id: int) -> None:
+        """Log every watched resource whose state changed since it was last seen (by `task_id`'s step)."""
+        for entry in self.resources.watched:
+            obj = entry[0]()
+            if obj is None:
+                continue
+            state = state_of(obj, self)
+            if state != entry[2]:
+                # the first state seen was not made by this step: it is how the resource was found
+                by = task_id if entry[2] is not None else FOUND
+                entry[2] = state
+                self.log.extend((RESOURCE, entry[1], self.vnow, perf_counter(), by, 0.0, 0, state))
 
     def note_exit(self, task_id: int, t0: float, p0: float, exc: BaseException | None,
                   node: dict[Any, Any], task: Any = None) -> None:
@@ -324,6 +361,8 @@ class Recorder:
             self.names[task_id] = running.get_name()
         self.log.extend((EXITED, task_id, t0, p0, self.vnow, perf_counter(),
                          self.chain_of(node, None), outcome))
+        if self.sampling:
+            self.sample(task_id)
 
     def token(self, awaited: Any, task_id: int, keep: bool = False) -> Any:
         """What a task now waits on, as a value that holds no reference to it.
