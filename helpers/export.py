@@ -44,7 +44,7 @@ def trace_to_json(trace: "Trace") -> dict[str, Any]:
             "steps": [{"start": _seconds(s.start), "end": _seconds(s.end), "waits_on": s.waits_on,
                        "ready": _seconds(s.ready), "woken_by": s.woken_by,
                        "coroutines": list(s.coroutines),
-                       "real_duration": _seconds(s.real_duration)} for s in t.steps],
+                       "real_duration": _seconds(s.real_duration), "seq": s.seq} for s in t.steps],
         } for t in trace.tasks],
         "links": [{"from": trace.tasks[l.waker].name, "to": trace.tasks[l.woken].name,
                    "time": _seconds(l.time)} for l in trace.links],

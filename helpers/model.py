@@ -42,6 +42,7 @@ class Step:
     coroutines: tuple[str, ...]  # the chain of the learner's coroutines, innermost last
     real_start: float      # seconds of real time since the run began
     real_duration: float   # real seconds the step held the loop
+    seq: int = -1          # its place in the loop's order of steps over the whole run: 0, 1, 2 ...
 
 
 @dataclass
@@ -280,6 +281,7 @@ def build_trace(rec: Recorder, clock: str, deadlock: str | None = None, *,
     words: dict[tuple[int, Any], str] = {}   # (chain, token) -> what the task waits on, in words
     end_time = 0.0
     last_perf = p0
+    seq, last_start, nested = 0, p0, False
     shared = [ResourceTrace(i, name, kind) for i, (name, kind)
               in enumerate(zip(rec.resources.names, rec.resources.kinds))]
     for index, (kind, tid, t, p, a, b, chain_id, extra) in enumerate(_records(rec.log)):
@@ -328,8 +330,11 @@ def build_trace(rec: Recorder, clock: str, deadlock: str | None = None, *,
             waits_on = ""
         woken_by = _woken_by(rec, task, waker, tid, step_index)
         step = Step(t, end, t if ready is None else ready, woken_by, waits_on, chains[chain_id],
-                    p - p0, b - p)
+                    p - p0, b - p, seq)
         task.steps.append(step)
+        seq += 1
+        nested = nested or p < last_start
+        last_start = p
         keyed.append((p, 0, index, t, tid, "runs", "", step_index))
         if kind == STEPPED:
             keyed.append((b, 1, index, end, tid, "waits", waits_on, step_index))
@@ -344,6 +349,8 @@ def build_trace(rec: Recorder, clock: str, deadlock: str | None = None, *,
             task.outcome, task.detail, task.finished = OUTCOMES[outcome], detail, end
             text = task.outcome + (f": {detail}" if detail else "")
             keyed.append((b, 1, index, end, tid, "finished", text, step_index))
+    if nested:
+        _order_by_start(tasks)
     stalls = [Stall(t.id, i, s.start, s.real_duration)
               for t in tasks for i, s in enumerate(t.steps) if s.real_duration >= STALL_SECONDS]
     if interrupted is not None:
@@ -353,6 +360,20 @@ def build_trace(rec: Recorder, clock: str, deadlock: str | None = None, *,
                  stuck=[(rec.waiting_since(cycle), cycle) for cycle in stuck],
                  real_time=list(rec.real_time) if virtual else [], leftovers=list(leftovers),
                  resources=shared)
+
+
+def _order_by_start(tasks: list[TaskTrace]) -> None:
+    """Number the steps by when they began.
+
+    A step's record is logged when it ends, and steps never overlap (one thread), so the log's
+    order is the loop's order of steps, except in a nested run (nest_asyncio2's re-entrant
+    ``run_until_complete``, an eager task's first step inside ``create_task``): there a step
+    contains whole other steps and is logged after them, although it began before them.
+    """
+    steps = [s for t in tasks for s in t.steps]
+    steps.sort(key=lambda s: (s.real_start, s.seq))
+    for n, step in enumerate(steps):
+        step.seq = n
 
 
 def _gathered_child_that_ended(rec: Recorder, token: Any) -> int:
