@@ -281,6 +281,7 @@ def build_trace(rec: Recorder, clock: str, deadlock: str | None = None, *,
     words: dict[tuple[int, Any], str] = {}   # (chain, token) -> what the task waits on, in words
     end_time = 0.0
     last_perf = p0
+    ended: dict[int, int] = {}   # task id -> n: it was the n-th task to end, so far
     seq, last_start, nested = 0, p0, False
     shared = [ResourceTrace(i, name, kind) for i, (name, kind)
               in enumerate(zip(rec.resources.names, rec.resources.kinds))]
@@ -301,8 +302,8 @@ def build_trace(rec: Recorder, clock: str, deadlock: str | None = None, *,
         task = tasks[tid]
         if kind == SCHEDULED:
             if tid not in pending_ready:
-                if a == NO_TASK:  # woken by a loop callback: gather's, when its last child ended?
-                    a = _gathered_child_that_ended(rec, awaited_by.get(tid))
+                if a == NO_TASK:  # woken by a loop callback: gather's, when a child's end completed it?
+                    a = _gather_completer(awaited_by.get(tid), ended, tasks)
                 pending_ready[tid] = (t, a)
                 woken_step = len(task.steps)
                 if a not in (NO_TASK, tid) and woken_step > 0:
@@ -347,6 +348,7 @@ def build_trace(rec: Recorder, clock: str, deadlock: str | None = None, *,
             if live is not None and live.cancelled():
                 outcome, detail = CANCELLED, ""
             task.outcome, task.detail, task.finished = OUTCOMES[outcome], detail, end
+            ended[tid] = len(ended)
             text = task.outcome + (f": {detail}" if detail else "")
             keyed.append((b, 1, index, end, tid, "finished", text, step_index))
     if nested:
@@ -376,17 +378,29 @@ def _order_by_start(tasks: list[TaskTrace]) -> None:
         step.seq = n
 
 
-def _gathered_child_that_ended(rec: Recorder, token: Any) -> int:
-    """The child of a gather() whose end completed it (the last one done), or NO_TASK."""
+def _gather_completer(token: Any, ended: dict[int, int], tasks: list[TaskTrace]) -> int:
+    """The child task whose end completed a gather(), from the children ended so far; or NO_TASK.
+
+    Each child's end queues gather's callback, so the callbacks run in the order the children
+    ended. The one that completes gather is the first failing child's (without
+    return_exceptions), or else the last child's. When a child failed and ended before another
+    one, the log does not say which of the two it was (it has no return_exceptions): NO_TASK.
+    So is a child that is no task of this run (a Future, a nested gather: when its own
+    callbacks ran is not in the log).
+    """
     if type(token) is tuple and token[0] == "timeout":
         token = token[1]
     if not (type(token) is tuple and token[0] == "gather"):
         return NO_TASK
-    ours = [c for c in token[1] if type(c) is int]
-    if not ours or any(i not in rec.exits for i in ours):
+    children = set(token[1])
+    if not children or any(type(c) is not int for c in children):
         return NO_TASK
-    order = {tid: n for n, tid in enumerate(rec.exits)}  # exits are kept in the order they happened
-    return max(ours, key=order.__getitem__)
+    done = sorted((ended[c], c) for c in children if c in ended)
+    failed = [c for _, c in done if tasks[c].outcome != "result"]
+    if len(done) < len(children):   # completed before every child ended: by a failing one
+        return failed[0] if failed else NO_TASK
+    last = done[-1][1]
+    return last if not failed or failed[0] == last else NO_TASK
 
 
 def _woken_by(rec: Recorder, task: TaskTrace, waker: int, tid: int, step_index: int) -> str:

@@ -97,3 +97,52 @@ def test_an_eager_tasks_first_step_runs_inside_its_creators_step():
 
     trace = run_traced(main())
     assert steps_in_order(trace) == [("Task-1", 0), ("Task-2", 0), ("Task-2", 1), ("Task-1", 1)]
+
+
+# --- gather: which child's end completed it ------------------------------------------------------
+
+def links(trace):
+    return [(trace.tasks[l.waker].name, l.waker_step, trace.tasks[l.woken].name, l.woken_step)
+            for l in trace.links]
+
+
+def test_gather_is_completed_by_its_last_child_or_its_first_failing_one():
+    async def all_well():
+        await asyncio.gather(job(2), job(1))
+
+    trace = run_traced(all_well())
+    assert links(trace) == [("Task-2", 1, "Task-1", 1)]
+
+    async def one_fails():
+        try:
+            await asyncio.gather(job(1, fail=True), job(2))
+        except ValueError:
+            pass
+
+    trace = run_traced(one_fails())
+    assert trace.tasks[0].steps[1].woken_by == "Task-2"      # at 1 s: Task-3 ends only at 2 s
+    assert links(trace) == [("Task-2", 1, "Task-1", 1)]
+
+
+def test_gather_is_not_credited_to_a_child_when_the_log_cannot_tell():
+    async def with_a_future():
+        future = asyncio.get_running_loop().create_future()
+
+        async def setter():
+            await asyncio.sleep(3)
+            future.set_result(1)
+
+        asyncio.create_task(setter())
+        await asyncio.gather(job(1), future)
+
+    async def nested():
+        await asyncio.gather(asyncio.gather(job(1), job(3)), job(2))
+
+    async def fails_first_ends_last_is_other():
+        # both end at 1 s, the failing one first: return_exceptions=True or not is not in the log
+        await asyncio.gather(job(1, fail=True), job(1), return_exceptions=True)
+
+    for program in (with_a_future, nested, fails_first_ends_last_is_other):
+        trace = run_traced(program())
+        assert trace.tasks[0].steps[1].woken_by == "the loop", program.__name__
+        assert trace.links == [], program.__name__
