@@ -131,3 +131,59 @@ def test_replay_frames_are_cut_by_step_not_by_time():
     assert [m.steps_begun for m in steps] == [[1, 0], [1, 1], [1, 2], [2, 2]]
     at_three = [len(collect_spans(trace, m.time, m.steps_begun).running) for m in steps[2:]]
     assert at_three == [3, 4]      # same instant (3 s), one more step drawn
+
+
+# --- the chart as a learner meets it --------------------------------------------------------
+
+def test_names_and_labels_are_text_not_math():
+    from matplotlib.text import Text
+
+    async def job():
+        await asyncio.sleep(1)
+
+    async def main():
+        one = asyncio.create_task(job(), name="job_$1_$2")
+        two = asyncio.create_task(job(), name="fetch $HOME/$USER")
+        await one          # main's wait label is the task's name
+        await two
+
+    trace = run_traced(main())
+    chart = trace.chart(title="costs $5 or $6")
+    chart.png()       # job_$1_$2 as math text does not even parse
+    texts = [t for t in chart.figure.findobj(Text) if "$" in t.get_text()]
+    assert {"job_$1_$2 job()", "fetch $HOME/$USER job()", "job_$1_$2", "costs $5 or $6"} <= {
+        t.get_text() for t in texts}
+    for text in texts:        # drawn as written: no math
+        assert text._preprocess_math(text.get_text()) == (text.get_text(), False), text.get_text()
+    player = trace.replay()
+    player._repr_mimebundle_()                     # every frame drawn
+    assert player.frame(player.moments[-1])
+
+
+def test_wake_up_arrows_stand_beside_the_marks_of_their_instant():
+    from matplotlib.collections import PathCollection
+    from matplotlib.text import Annotation
+
+    async def waiter(fu):
+        return await fu
+
+    async def deliver(fu):
+        await asyncio.sleep(3)
+        fu.set_result(1)
+
+    async def main():
+        fu = asyncio.get_running_loop().create_future()
+        await asyncio.gather(waiter(fu), waiter(fu), deliver(fu))
+
+    chart = run_traced(main()).chart()
+    chart.png()
+    ax = chart.figure.axes[0]
+    to_px = ax.transData.transform
+    arrows = [to_px(a.xy)[0] for a in ax.texts if isinstance(a, Annotation)]
+    marks = [to_px(xy)[0] for c in ax.collections if isinstance(c, PathCollection) for xy in c.get_offsets()]
+    assert len(arrows) >= 2 and marks
+    radius = (42 ** 0.5) / 2 * chart.figure.dpi / 72            # an end marker's radius, in pixels
+    assert min(abs(a - m) for a in arrows for m in marks) > radius + 1
+    arrows.sort()
+    assert min(b - a for a, b in zip(arrows, arrows[1:])) > 4   # side by side, not on top
+    assert ax.get_xlim()[0] < 0

@@ -100,7 +100,8 @@ def draw_gantt(trace: "Trace", *, ax: Any = None, loop_lane: bool = False,
                links: bool | None = None, title: str | None = None, upto: float | None = None,
                now: float | None = None, xmax: float | None = None, width: float = 9.0,
                highlight: int | None = None, fast: bool = False,
-               steps_shown: Sequence[int] | None = None, awaits: bool | None = None) -> Figure:
+               steps_shown: Sequence[int] | None = None, awaits: bool | None = None,
+               xpad: float = 0.02) -> Figure:
     """Draw `trace` as a Gantt chart and return the figure.
 
     loop_lane: add a lane for the event loop itself (busy / idle, stalls in red).
@@ -110,6 +111,7 @@ def draw_gantt(trace: "Trace", *, ax: Any = None, loop_lane: bool = False,
     highlight: shade the lane of this task id (the replay's running task).
     fast: fixed margins and a lower resolution, for frames drawn many times a second.
     steps_shown: per task, how many of its steps to draw (the replay's cut).
+    xpad: room left of 0 s, as a fraction of the time axis, so that marks at 0 s clear the y axis.
     awaits: under each lane, the chain of the program's own coroutines the task is suspended
     in (``main > others``), one row per depth (default: when some task awaits a coroutine).
     """
@@ -166,21 +168,22 @@ def draw_gantt(trace: "Trace", *, ax: Any = None, loop_lane: bool = False,
     if now is not None:
         ax.axvline(now, color="#222222", linewidth=1.0, linestyle="--", zorder=6)
 
-    ax.set_xlim(0, span)
+    ax.set_xlim(-span * xpad, span)
     ax.set_ylim(lanes - 0.5, -0.5)
     names = ((["event loop"] if loop_lane else []) + [t.label for t in trace.tasks]) or [""]
     if labelled:
-        ax.set_yticks(range(lanes), names, fontsize=9)
+        ax.set_yticks(range(lanes), names, fontsize=9, parse_math=False)
     else:
         stride = max(1, lanes // 20)
-        ax.set_yticks(range(0, lanes, stride), [names[i] for i in range(0, lanes, stride)], fontsize=7)
+        ax.set_yticks(range(0, lanes, stride), [names[i] for i in range(0, lanes, stride)], fontsize=7,
+                      parse_math=False)
     ax.set_xlabel(f"time (s), {trace.clock} clock")
     ax.grid(axis="x", color="#eeeeee", zorder=0)
     ax.set_axisbelow(True)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     if title:
-        ax.set_title(title, fontsize=11, loc="left")
+        ax.set_title(title, fontsize=11, loc="left", parse_math=False)
     _legend(ax, trace, loop_lane)
     return fig
 
@@ -243,7 +246,7 @@ def _label_waits(ax: Any, fig: Figure, labels: list[tuple[int, float, float, str
     for lane, a, b, text in labels:
         if (b - a) * inches_per_second >= 0.065 * len(text) + 0.1:
             ax.text((a + b) / 2, lane + offset - 0.2, text, ha="center", va="bottom",
-                    fontsize=7.5, color="#555555", zorder=4, clip_on=True)
+                    fontsize=7.5, color="#555555", zorder=4, clip_on=True, parse_math=False)
 
 
 def _stuck(ax: Any, trace: "Trace", offset: int, bar: float, span: float) -> None:
@@ -254,7 +257,7 @@ def _stuck(ax: Any, trace: "Trace", offset: int, bar: float, span: float) -> Non
             ax.add_patch(_rect(trace.duration, span, lane + offset, bar * 0.35, "none",
                                edgecolor=STALL, hatch="xx"))
             ax.text(span, lane + offset - 0.2, f"stuck on {waits_on} (deadlock)", ha="right",
-                    va="bottom", fontsize=7.5, color=STALL, zorder=4)
+                    va="bottom", fontsize=7.5, color=STALL, zorder=4, parse_math=False)
 
 
 def _end_markers(ax: Any, trace: "Trace", offset: int, upto: float | None, labelled: bool,
@@ -293,13 +296,14 @@ def _rect(x0: float, x1: float, y: float, height: float, colour: str, **style: A
 def _wake_links(ax: Any, trace: "Trace", offset: int, upto: float | None, span: float,
                 steps_shown: Sequence[int] | None) -> None:
     seen: dict[float, int] = {}
+    gap = span * 0.1 / (ax.figure.get_figwidth() * 0.75)   # 0.1 inch: clear of the end markers and ticks
     for link in trace.links[:MAX_LINKS]:
         if upto is not None and link.time > upto:
             continue
         if steps_shown is not None and link.waker_step >= steps_shown[link.waker]:
             continue
         nth = seen[link.time] = seen.get(link.time, -1) + 1
-        x = link.time + nth * span * 0.008   # wake-ups at one instant side by side, not on top
+        x = link.time + (nth + 1) * gap   # beside the instant's marks; several side by side, not on top
         ax.annotate("", xy=(x, link.woken + offset), xytext=(x, link.waker + offset),
                     arrowprops=dict(arrowstyle="-|>", color=LINK, linewidth=1.2, shrinkA=3, shrinkB=6),
                     zorder=6)
