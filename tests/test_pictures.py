@@ -88,3 +88,53 @@ def test_stretches_run_in_real_time_and_an_interrupt_are_marked_and_in_the_legen
     assert "interrupted" in legend_of(trace)
     texts = [t.get_text() for t in trace.chart().figure.axes[0].texts]
     assert any(text.strip().startswith("interrupted at") for text in texts)
+
+
+def test_shared_resources_get_lanes_with_their_state_over_time():
+    from helpers import watch
+    from helpers.draw.gantt import resource_steps
+
+    async def main():
+        jobs = asyncio.Queue(maxsize=2)     # found, and named, when a task first waits on it
+        lock = watch(asyncio.Lock(), "lock")
+        ready = watch(asyncio.Event(), "ready")
+
+        async def producer():
+            ready.set()
+            for i in range(3):
+                await jobs.put(i)       # the third put waits: the queue is full
+
+        async def worker():
+            await ready.wait()
+            async with lock:
+                await asyncio.sleep(1)
+                return await jobs.get()
+
+        return await asyncio.gather(producer(), worker(), worker())
+
+    trace = run_traced(main(), resources=True)
+    assert trace.result == [None, 0, 1]
+    by_name = {r.name: r for r in trace.resources}
+    assert {name: r.kind for name, r in by_name.items()} == {"lock": "Lock", "ready": "Event", "jobs": "Queue"}
+    sizes = [level for _, _, level, _ in resource_steps(by_name["jobs"], None, trace.duration)]
+    assert max(sizes) == 2 and sizes[-1] == 1
+    assert [trace.tasks[owner].name for _, _, owner in by_name["lock"].held()] == ["Task-3", "Task-4"]
+    waited = {t for change in by_name["lock"].changes for t in change[4]}
+    assert waited == {3}                  # Task-4 waited for the lock while Task-3 held it
+    assert [c[2] for c in by_name["ready"].changes] == [0, 1]
+    labels = [t.get_text() for t in trace.chart().figure.axes[0].get_yticklabels()]
+    assert labels[-3:] == ["lock (Lock)", "ready (Event)", "jobs (Queue, maxsize 2)"]
+
+
+def test_watch_outside_a_traced_run_changes_nothing():
+    from helpers import watch
+
+    queue = asyncio.Queue()
+    assert watch(queue, "q") is queue
+
+    async def main():
+        return watch(asyncio.Lock(), "plain").locked()
+
+    assert asyncio.run(main()) is False
+    trace = run_traced(asyncio.sleep(0))
+    assert trace.resources == []

@@ -34,6 +34,8 @@ STALL = "#d62728"
 LINK = "#7b3fa0"
 REAL_TIME = "#e3f0fb"   # a virtual-clock stretch that passed in real time
 AWAIT_CHAIN = "#b9d3ea"  # under a lane: inside which awaited coroutine the task is suspended
+RESOURCE = "#9fd8b8"     # a shared resource's lane: a Queue's size, a held Lock, a set Event
+RESOURCE_EDGE = "#3c8a5f"
 END_MARKERS = {"result": ("o", "#2ca02c"), "exception": ("X", "#d62728"), "cancelled": ("s", "#7f7f7f")}
 
 MAX_LABELLED_LANES = 40
@@ -117,7 +119,7 @@ def draw_gantt(trace: "Trace", *, ax: Any = None, loop_lane: bool = False,
     """
     n_tasks = len(trace.tasks)
     offset = 1 if loop_lane else 0
-    lanes = max(n_tasks + offset, 1)
+    lanes = max(n_tasks + offset + len(trace.resources), 1)
     labelled = lanes <= MAX_LABELLED_LANES
     if ax is None:
         height = min(1.2 + 0.38 * lanes, 11.0) if labelled else 11.0
@@ -163,6 +165,8 @@ def draw_gantt(trace: "Trace", *, ax: Any = None, loop_lane: bool = False,
     if trace.deadlock and (upto is None or upto >= trace.duration):
         _stuck(ax, trace, offset, bar, span)
     _run_marks(ax, trace, upto)
+    if trace.resources:
+        _resource_lanes(ax, fig, trace, offset + n_tasks, upto, span)
     if highlight is not None:
         ax.axhspan(highlight + offset - 0.5, highlight + offset + 0.5, color="#fff3c4", zorder=0)
     if now is not None:
@@ -170,7 +174,8 @@ def draw_gantt(trace: "Trace", *, ax: Any = None, loop_lane: bool = False,
 
     ax.set_xlim(-span * xpad, span)
     ax.set_ylim(lanes - 0.5, -0.5)
-    names = ((["event loop"] if loop_lane else []) + [t.label for t in trace.tasks]) or [""]
+    names = ((["event loop"] if loop_lane else []) + [t.label for t in trace.tasks]
+             + [_resource_label(r) for r in trace.resources]) or [""]
     if labelled:
         ax.set_yticks(range(lanes), names, fontsize=9, parse_math=False)
     else:
@@ -237,7 +242,67 @@ def _await_chains(ax: Any, fig: Figure, trace: "Trace", offset: int, upto: float
     for (lane, depth, a, b, name), (y, _, _) in zip(rows, bars):
         if (b - a) * inches_per_second >= 0.055 * len(name) + 0.1:
             ax.text((a + b) / 2, y, name, ha="center", va="center", fontsize=6.5, color="#24496b",
-                    zorder=4, clip_on=True)
+                    zorder=4, clip_on=True, parse_math=False)
+
+
+def _resource_label(resource: Any) -> str:
+    limits = {r[3] for r in resource.changes}
+    if resource.kind == "Queue" and limits - {0, None}:
+        return f"{resource.name} (Queue, maxsize {max(limits - {None})})"
+    return f"{resource.name} ({resource.kind})"
+
+
+def resource_steps(resource: Any, upto: float | None, end: float) -> list[tuple[float, float, Any, tuple[int, ...]]]:
+    """(start, end, level, waiting task ids): the resource's state as a row of intervals."""
+    rows = []
+    changes = [c for c in resource.changes if upto is None or c[0] <= upto]
+    for i, (time, _, level, _, waiting) in enumerate(changes):
+        until = changes[i + 1][0] if i + 1 < len(changes) else (end if upto is None else min(end, upto))
+        if rows and rows[-1][0] == time and until == time:
+            continue
+        rows.append((time, until, level, waiting))
+    return rows
+
+
+def _resource_lanes(ax: Any, fig: Figure, trace: "Trace", first_lane: int, upto: float | None,
+                    span: float) -> None:
+    """Under the tasks: a Queue's size (and its maxsize), a Semaphore's free slots, who holds
+    a Lock or Condition, when an Event was set; the tasks waiting on each, by name."""
+    inches_per_second = fig.get_figwidth() * 0.75 / span
+    for r, resource in enumerate(trace.resources):
+        lane = first_lane + r
+        rows = resource_steps(resource, upto, trace.duration)
+        if not rows:
+            continue
+        if resource.kind in ("Queue", "Semaphore"):
+            top = max([row[2] or 0 for row in rows] + [c[3] or 0 for c in resource.changes] + [1])
+            xs = [row[0] for row in rows] + [rows[-1][1]]
+            ys = [lane + 0.3 - 0.6 * (row[2] or 0) / top for row in rows]
+            ax.fill_between(xs, [lane + 0.3] * len(xs), ys + ys[-1:], step="post", color=RESOURCE,
+                            alpha=0.8, linewidth=0, zorder=2)
+            if resource.kind == "Queue" and any(c[3] for c in resource.changes):
+                ax.axhline(lane - 0.3, color=RESOURCE_EDGE, linewidth=0.6, linestyle=":", zorder=2)
+            texts = [(a, b, str(level)) for a, b, level, _ in rows]
+        else:
+            lit = [(lane, a, b) for a, b, level, _ in rows if level]
+            if lit:
+                ax.add_collection(PolyCollection(_bars(np.array(lit, dtype=float), 0.5, span * 0.003),
+                                                 facecolors=RESOURCE, edgecolors="none", zorder=2))
+            if resource.kind == "Event":
+                texts = [(a, b, "set") for a, b, level, _ in rows if level]
+            else:
+                texts = [(a, b or trace.duration, f"held by {trace.tasks[owner].name}" if owner >= 0 else "held")
+                         for a, b, owner in resource.held() if upto is None or a <= upto]
+        for a, b, text in texts:
+            if (b - a) * inches_per_second >= 0.06 * len(text) + 0.05:
+                ax.text((a + b) / 2, lane, text, ha="center", va="center", fontsize=7, color="#1d3d2f",
+                        zorder=4, clip_on=True, parse_math=False)
+        for a, b, _, waiting in rows:
+            names = ", ".join(trace.tasks[t].name for t in waiting)
+            text = f"waiting: {names}"
+            if waiting and (b - a) * inches_per_second >= 0.055 * len(text) + 0.05:
+                ax.text((a + b) / 2, lane + 0.42, text, ha="center", va="bottom", fontsize=6.5,
+                        color=STALL, zorder=4, clip_on=True, parse_math=False)
 
 
 def _label_waits(ax: Any, fig: Figure, labels: list[tuple[int, float, float, str]],
@@ -323,6 +388,8 @@ def _legend(ax: Any, trace: "Trace", loop_lane: bool) -> None:
         handles.append(Patch(facecolor=LOOP_BUSY, label="loop busy"))
     if trace.real_time:
         handles.append(Patch(facecolor=REAL_TIME, label="real time: outside\nwork in flight"))
+    if trace.resources:
+        handles.append(Patch(facecolor=RESOURCE, label="queue size / free slots,\nheld lock, set event"))
     if any(len(s.coroutines) > 1 for t in trace.tasks for s in t.steps):
         handles.append(Patch(facecolor=AWAIT_CHAIN, label="suspended inside\nthis coroutine"))
     if trace.interrupted is not None:
