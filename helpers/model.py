@@ -170,10 +170,19 @@ class Trace:
         return merged
 
     # Drawing and export live in their own modules; these are shortcuts.
-    def chart(self, **options: Any) -> Any:
-        """A Gantt chart of this trace (see `helpers.draw.gantt.draw_gantt`)."""
+    def chart(self, *, steps: bool = False, **options: Any) -> Any:
+        """A Gantt chart of this trace (see `helpers.draw.gantt.draw_gantt`); steps=True adds the
+        loop's steps below it (`steps_chart`): what happened inside each instant."""
+        if steps:
+            from .draw.steps import time_and_steps
+            return time_and_steps(self, **options)
         from .draw.gantt import Chart
         return Chart(self, **options)
+
+    def steps_chart(self, **options: Any) -> Any:
+        """The loop's steps, one column each, in the order it ran them (see `helpers.draw.steps`)."""
+        from .draw.steps import StepsChart
+        return StepsChart(self, **options)
 
     def table(self) -> str:
         """The same trace as a table of events, for reading rather than looking."""

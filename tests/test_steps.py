@@ -146,3 +146,226 @@ def test_gather_is_not_credited_to_a_child_when_the_log_cannot_tell():
         trace = run_traced(program())
         assert trace.tasks[0].steps[1].woken_by == "the loop", program.__name__
         assert trace.links == [], program.__name__
+
+
+# --- the step view: one column per step ----------------------------------------------------------
+
+from matplotlib.collections import PolyCollection  # noqa: E402
+
+from helpers.draw.steps import MAX_COLUMNS, step_view  # noqa: E402
+
+
+async def notebook_05():
+    """Notebook 05's first program."""
+    first = asyncio.create_task(job(2))
+    second = asyncio.create_task(job(3))
+    await asyncio.sleep(5)
+    return await first, await second
+
+
+def ready_spans(view, trace):
+    """(task, step, queued column, between, column that ran it)."""
+    return [(trace.tasks[r.lane].name, r.step, r.queued, r.between, r.runs) for r in view.ready]
+
+
+def arrows(view, trace):
+    """(from column, to column, cause, woken task)."""
+    return [(a.source, a.target, a.cause, trace.tasks[a.target_lane].name) for a in view.arrows]
+
+
+def column_of(trace, name, step):
+    return trace.task(name).steps[step].seq
+
+
+def test_each_column_runs_one_task_in_the_loops_order():
+    trace = run_traced(notebook_05())
+    view = step_view(trace)
+    names = [trace.tasks[lane].name for lane in view.columns]
+    assert names == ["Task-1", "Task-2", "Task-3", "Task-2", "Task-3", "Task-1"]
+    assert list(view.steps) == [0, 0, 0, 1, 1, 1]
+    assert list(view.times) == [0.0, 0.0, 0.0, 2.0, 3.0, 5.0]
+    assert [(name, i) for name, i in zip(names, view.steps)] == steps_in_order(trace)
+
+
+def test_two_new_tasks_are_ready_from_mains_step_until_the_loop_runs_them():
+    trace = run_traced(notebook_05())
+    view = step_view(trace)
+    assert ready_spans(view, trace) == [
+        ("Task-1", 0, -1, True, 0),     # queued before the loop's first step
+        ("Task-2", 0, 0, False, 1),     # created during main's step (column 0), runs next
+        ("Task-3", 0, 0, False, 2),     # ... and waits one more column for its turn
+        ("Task-2", 1, 2, True, 3),      # its timer fired after column 2, when the clock moved to 2 s
+        ("Task-3", 1, 3, True, 4),
+        ("Task-1", 1, 4, True, 5)]
+    assert [(trace.tasks[w.lane].name, w.after, w.until, w.label) for w in view.waits] == [
+        ("Task-1", 0, 4.5, "sleep(5)"), ("Task-2", 1, 2.5, "sleep(2)"), ("Task-3", 2, 3.5, "sleep(3)")]
+    assert [(j.after, j.time) for j in view.jumps] == [(2, 2.0), (3, 3.0), (4, 5.0)]
+    assert view.finished == [(0, 5, "result"), (1, 3, "result"), (2, 4, "result")]
+
+
+def test_a_timer_wakes_from_the_clocks_mark():
+    trace = run_traced(notebook_05())
+    view = step_view(trace)
+    assert arrows(view, trace) == [(2, 3, "timer", "Task-2"), (3, 4, "timer", "Task-3"),
+                                   (4, 5, "timer", "Task-1")]
+    assert [a.source for a in view.arrows] == [j.after for j in view.jumps]
+    assert all(a.source_lane is None for a in view.arrows)
+
+
+def test_gather_completing_wakes_from_the_step_of_the_child_that_ended_last():
+    async def main():
+        return await asyncio.gather(job(3), job(2))
+
+    trace = run_traced(main())
+    view = step_view(trace)
+    last = column_of(trace, "Task-2", 1)          # job(3) ends last
+    assert (last, column_of(trace, "Task-1", 1), "Task-2", "Task-1") in arrows(view, trace)
+
+
+def test_asyncio_wait_has_no_arrow_since_the_log_does_not_say_which_end_completed_it():
+    async def main():
+        tasks = [asyncio.create_task(job(2)), asyncio.create_task(job(3))]
+        await asyncio.wait(tasks)
+
+    trace = run_traced(main())
+    view = step_view(trace)
+    woken = column_of(trace, "Task-1", 1)
+    assert [a for a in view.arrows if a.target == woken] == []
+    # ready from between two columns: after the step of Task-3's end, when wait's callback ran
+    [ready] = [r for r in view.ready if (r.lane, r.step) == (0, 1)]
+    assert (ready.queued, ready.between, ready.runs) == (column_of(trace, "Task-3", 1), True, woken)
+
+
+def test_set_result_wakes_each_waiter_in_a_column_of_its_own():
+    # notebook 06: deliver() sets the Future at 3 s; alice and bob wake, then main
+    async def deliver(future):
+        await asyncio.sleep(3)
+        future.set_result("a parcel")
+
+    async def waiter(future):
+        return await future
+
+    async def main():
+        future = asyncio.get_running_loop().create_future()
+        alice = asyncio.create_task(waiter(future))
+        bob = asyncio.create_task(waiter(future))
+        asyncio.create_task(deliver(future))
+        await alice
+        await bob
+
+    trace = run_traced(main())
+    view = step_view(trace)
+    setter = column_of(trace, "Task-4", 1)
+    at_3s = [a for a in arrows(view, trace) if a[2] != "timer"]
+    assert at_3s == [(setter, column_of(trace, "Task-2", 1), "Task-4", "Task-2"),
+                     (setter, column_of(trace, "Task-3", 1), "Task-4", "Task-3"),
+                     (column_of(trace, "Task-2", 1), column_of(trace, "Task-1", 1), "Task-2", "Task-1")]
+    targets = [a[1] for a in at_3s]
+    assert len(set(targets)) == len(targets)      # never two arrows into one column
+    model = sorted((trace.tasks[l.waker].steps[l.waker_step].seq, trace.tasks[l.woken].steps[l.woken_step].seq)
+                   for l in trace.links)
+    assert model == sorted((a[0], a[1]) for a in at_3s)   # the model's links, as columns
+
+
+def test_event_set_wakes_every_waiter_from_the_setters_step():
+    async def main():
+        event = asyncio.Event()
+
+        async def wait():
+            await event.wait()
+
+        waiting = [asyncio.create_task(wait()) for _ in range(3)]
+        await asyncio.sleep(1)
+        event.set()
+        await asyncio.gather(*waiting)
+
+    trace = run_traced(main())
+    view = step_view(trace)
+    setter = column_of(trace, "Task-1", 1)
+    assert [a for a in arrows(view, trace) if a[0] == setter and a[2] == "Task-1"] == [
+        (setter, column_of(trace, name, 1), "Task-1", name) for name in ("Task-2", "Task-3", "Task-4")]
+
+
+def test_queue_put_wakes_the_get_and_a_lock_release_wakes_the_acquire():
+    async def queue():
+        q = asyncio.Queue()
+
+        async def consumer():
+            return await q.get()
+
+        task = asyncio.create_task(consumer())
+        await asyncio.sleep(1)
+        q.put_nowait("item")
+        await task
+
+    trace = run_traced(queue())
+    view = step_view(trace)
+    assert (column_of(trace, "Task-1", 1), column_of(trace, "Task-2", 1), "Task-1", "Task-2") in arrows(view, trace)
+    assert trace.task("Task-1").steps[0].waits_on == "sleep(1)"
+    assert trace.task("Task-2").steps[0].waits_on == "Queue.get"
+
+    async def lock():
+        lk = asyncio.Lock()
+
+        async def user(seconds):
+            async with lk:
+                await asyncio.sleep(seconds)
+
+        await asyncio.gather(user(1), user(2))
+
+    trace = run_traced(lock())
+    view = step_view(trace)
+    release = column_of(trace, "Task-2", 1)       # Task-2 leaves the lock at 1 s ...
+    assert trace.task("Task-3").steps[0].waits_on == "Lock.acquire"
+    assert (release, column_of(trace, "Task-3", 1), "Task-2", "Task-3") in arrows(view, trace)
+
+
+def test_many_steps_draw_the_first_columns_with_a_note():
+    async def worker():
+        for _ in range(5):
+            await asyncio.sleep(0)
+
+    async def main():
+        await asyncio.gather(*(worker() for _ in range(200)))
+
+    trace = run_traced(main())
+    chart = trace.steps_chart()
+    view = chart.view
+    assert view.total == 1202 and len(view.columns) == MAX_COLUMNS and view.cut
+    assert list(view.columns[:3]) == [0, 1, 2]
+    ax = chart.figure.axes[0]
+    polys = [c for c in ax.collections if isinstance(c, PolyCollection)]
+    waiting, ready, running = polys                                 # one collection per kind
+    assert len(running.get_paths()) == MAX_COLUMNS                  # one bar per column
+    assert len(ready.get_paths()) == sum(1 for r in view.ready if r.runs is None or r.runs > r.x0 + 0.4)
+    assert any(t.get_text() == "first 400 of 1,202 steps" for t in ax.texts)
+    assert len(ax.texts) < 20
+    # every worker is ready the whole time it is not running: 200 tasks queued by main at once
+    assert sum(1 for r in view.ready if r.step == 0 and r.queued == 0) == 200
+
+
+def test_the_shortcuts_draw_the_steps_alone_or_under_the_time_chart():
+    trace = run_traced(notebook_05())
+    chart = trace.steps_chart(title="steps")
+    assert repr(chart) == "<loop steps chart: Trace: 3 tasks, 5.00 s on the virtual clock>"
+    assert chart.png().startswith(b"\x89PNG")
+    ax = chart.figure.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Task-1 notebook_05()", "Task-2 job()",
+                                                            "Task-3 job()"]
+    assert {t.get_text() for t in ax.texts} >= {"sleep(2)", "sleep(3)", "sleep(5)", "0.00 s",
+                                                "→ 2.00 s", "→ 3.00 s", "→ 5.00 s"}
+    both = trace.chart(steps=True)
+    assert repr(both) == "<Gantt chart and loop steps: Trace: 3 tasks, 5.00 s on the virtual clock>"
+    top, bottom = both.figure.axes[:2]
+    assert top.get_xlabel().startswith("time (s)") and "steps" in bottom.get_xlabel()
+    assert list(both.view.columns) == [0, 1, 2, 1, 2, 0]
+    assert both.png().startswith(b"\x89PNG")
+    assert repr(trace.chart()).startswith("<Gantt chart: ")     # the time chart alone, as before
+
+
+def test_a_trace_without_steps_still_draws():
+    from helpers.model import Trace
+
+    empty = Trace("virtual", [], [], [], 0.0, 0.0)
+    chart = empty.steps_chart()
+    assert len(chart.view.columns) == 0 and chart.png().startswith(b"\x89PNG")
