@@ -133,7 +133,153 @@ def test_replay_frames_are_cut_by_step_not_by_time():
     assert at_three == [3, 4]      # same instant (3 s), one more step drawn
 
 
-# --- the chart as a learner meets it --------------------------------------------------------
+# --- the player as a learner meets it ---------------------------------------------------------
+
+def many_tasks(n):
+    async def job(i):
+        await asyncio.sleep(1 + i % 7)
+        await asyncio.sleep(0.5)
+
+    async def main():
+        await asyncio.gather(*(job(i) for i in range(n)))
+
+    return run_traced(main(), quiet=True)
+
+
+def png_size(png: bytes) -> tuple[int, int]:
+    """Width and height from a PNG's header."""
+    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+
+
+def test_steps_are_numbered_from_one_on_the_slider_and_in_the_captions():
+    w = pytest.importorskip("ipywidgets")
+    player = run_traced(seed_example()).replay()
+    box = player.widget()
+    sliders = [c for c in box.children[1].children if isinstance(c, w.IntSlider)]
+    plays = [c for c in box.children[1].children if isinstance(c, w.Play)]
+    assert [(s.min, s.max, s.value) for s in sliders] == [(1, 7, 1)]
+    assert [(p.min, p.max) for p in plays] == [(1, 7)]
+    panel = panel_html(player.moments[0], 7)
+    assert "step 1 of 7" in panel
+    # the lists are the loop's at the start of the step: step 1's empty ready queue is no contradiction
+    assert "at the <i>start</i> of this step" in panel and "(empty)" in panel
+
+
+def test_the_page_side_slider_shows_the_frame_and_caption_of_its_step_number():
+    w = pytest.importorskip("ipywidgets")
+    if not hasattr(w, "Stack"):
+        pytest.skip("ipywidgets 7: the kernel swaps the frames")
+    player = run_traced(seed_example()).replay()
+    box = player.widget()
+    notes, pictures = box.children[2], box.children[3]
+    assert isinstance(pictures, w.Stack) and pictures.selected_index == 1
+    # index n of the Stack is step n (index 0 is a blank, never shown)
+    assert "step 3 of 7" in notes.children[3].value
+    assert pictures.children[3].value == player.frame(player.moments[2])
+
+
+def test_frames_are_drawn_at_the_final_charts_size():
+    trace = run_traced(seed_example())
+    player = trace.replay()
+    final = png_size(trace.chart().png())
+    assert {png_size(player.frame(m)) for m in player.moments} == {final}
+
+
+def test_early_frames_show_the_lanes_that_exist_and_grey_the_ones_not_created_yet():
+    from matplotlib.colors import to_hex
+
+    from helpers.draw.player import QUEUED
+
+    async def late():
+        await asyncio.sleep(1)
+
+    async def main():
+        first = asyncio.create_task(func(2))
+        await asyncio.sleep(0.5)
+        await asyncio.create_task(late())     # created at 0.5 s
+        await first
+
+    player = run_traced(main()).replay()
+    figure = player.frame_figure(player.moments[0])
+    ax = figure.axes[0]
+    colours = [to_hex(label.get_color()) for label in ax.get_yticklabels()]
+    assert colours[2] != colours[0] and colours[0] == colours[1]       # Task-3 does not exist yet
+    # Task-2 was created in step 1 and has not run: its lane shows it waiting in the ready queue
+    queued = [c for c in ax.collections if len(c.get_facecolor()) and to_hex(c.get_facecolor()[0]) == QUEUED]
+    assert [round(p.vertices[:, 1].mean()) for c in queued for p in c.get_paths()] == [1]
+    assert ax.get_xlim()[0] < 0            # room left of 0 s: the ticks at 0 s are not under the axis
+
+
+def test_a_long_run_builds_only_the_moments_it_keeps_and_says_so():
+    trace = many_tasks(200)
+    steps = sum(len(t.steps) for t in trace.tasks)
+    assert steps == 602
+    player = trace.replay()
+    assert len(player.moments) == 120 and player.built == 120      # not 602, kept or not
+    assert Player(trace, max_steps=5).built == 5
+    assert repr(player).endswith(": 120 steps (the first 120 of 602)>")
+    assert "Only the first 120 of the run's 602 loop steps are kept" in player.header_html("")
+    assert "only the first 120 of the run's 602 steps are kept" in panel_html(player.moments[0], 120, 602)
+    # the same moments as the whole walk's first 120
+    assert [m.caption for m in player.moments] == [m.caption for m in moments(trace)[:120]]
+
+
+def test_long_lists_are_shortened_in_captions_and_panels():
+    trace = many_tasks(200)
+    player = Player(trace, max_steps=3)
+    first = player.moments[0]
+    assert "gather of 200 tasks" in first.caption and "Task-150" not in first.caption
+    assert trace.tasks[0].steps[0].waits_on.startswith("gather(Task-2, Task-3")   # the model keeps it all
+    panel = panel_html(player.moments[2], 3)
+    assert "… and" in panel and len(panel) < 3000
+    assert "gather of 3" not in moments(run_traced(seed_example()))[0].caption   # short ones stay as they are
+
+
+def test_a_long_replay_shows_a_progress_bar_while_it_draws_then_removes_it(monkeypatch):
+    pytest.importorskip("ipywidgets")
+    import types
+
+    import IPython.display
+
+    import helpers.notebook
+    from helpers.draw import player as player_module
+
+    shown, updates = [], []
+
+    class Handle:
+        def update(self, obj, **kwargs):
+            updates.append(obj)
+
+    def display(obj, **kwargs):
+        shown.append(obj)
+        return Handle()
+
+    monkeypatch.setattr(helpers.notebook, "current_shell", lambda: types.SimpleNamespace(kernel=object()))
+    monkeypatch.setattr(IPython.display, "display", display)
+    monkeypatch.setattr(player_module, "MAX_STEPS", 20)
+    player = Player(many_tasks(10), max_steps=20)
+    frames = player.frames()
+    assert len(frames) == 20
+    assert [s["text/plain"] for s in shown] == ["drawing the replay's frames: 0 of 20"]
+    assert "application/vnd.jupyter.widget-view+json" in shown[0]
+    assert updates == [{"text/plain": ""}]          # gone once the frames are drawn
+    shown.clear()
+    Player(run_traced(seed_example())).frames()      # 7 frames: quick, no bar
+    assert shown == []
+
+
+def test_a_run_with_no_steps_gets_an_empty_player_that_says_so():
+    from helpers.model import Trace
+
+    empty = Trace("virtual", [], [], [], 0.0, 0.0)
+    player = empty.replay()
+    bundle = player._repr_mimebundle_()       # was: TraitError: setting min > max
+    assert player.moments == [] and "nothing to replay" in repr(player)
+    assert "image/png" in bundle
+    if "application/vnd.jupyter.widget-view+json" in bundle:      # with ipywidgets
+        words = " ".join(getattr(c, "value", "") for c in player._box.children)
+        assert "nothing to replay" in words
+
 
 def test_names_and_labels_are_text_not_math():
     from matplotlib.text import Text
@@ -187,3 +333,22 @@ def test_wake_up_arrows_stand_beside_the_marks_of_their_instant():
     arrows.sort()
     assert min(b - a for a, b in zip(arrows, arrows[1:])) > 4   # side by side, not on top
     assert ax.get_xlim()[0] < 0
+
+
+def test_once_the_kernel_is_gone_the_player_keeps_its_page_side_parts_without_broken_link_icons():
+    """ipywidgets marks each part of a widget whose kernel is gone with `jupyter-widgets-disconnected`
+    (a red broken-link icon). The player's own style drops those icons, hides the step buttons (they
+    need the kernel) and shows a line saying what still works (tests/test_browser.py shows it live)."""
+    w = pytest.importorskip("ipywidgets")
+    box = run_traced(seed_example()).replay().widget()
+    assert "asyncio-replay" in box._dom_classes
+    header = box.children[0]
+    style = header.value
+    assert ".asyncio-replay .jupyter-widgets-disconnected::before" in style and "content: none" in style
+    assert ".asyncio-replay.jupyter-widgets-disconnected .asyncio-replay-kernel { display: none" in style
+    assert ".asyncio-replay.jupyter-widgets-disconnected .asyncio-replay-offline { display: block" in style
+    buttons = [c for c in box.children[1].children if isinstance(c, w.Button)]
+    assert [b.description for b in buttons] == ["◀ step back", "step forward ▶"]
+    assert all("asyncio-replay-kernel" in b._dom_classes for b in buttons)
+    offline = "the slider and ▶ still step through" if hasattr(w, "Stack") else "run the cell again"
+    assert offline in style
