@@ -21,7 +21,6 @@ import asyncio
 import functools
 import inspect
 import math
-import sys
 import time
 import types
 import weakref

@@ -1,12 +1,11 @@
-"""The hot path: what every Task of a traced run does, stored as raw values.
+"""The raw record of one traced run: flat lists of numbers and labels.
 
 A `Recorder` belongs to one `TracingLoop`. The loop hands it each coroutine a
-Task is about to drive; the recorder wraps it in a `CoroutineProxy` whose
-`send`/`throw` note when a step begins, when it ends and what the coroutine
-yielded (the thing it now waits on). Nothing here builds event objects: each
-event is eight values appended to one flat list, and `helpers.model` turns
-that list into spans afterwards. Objects per event would bring the garbage
-collector in and roughly double the cost.
+Task is about to drive; the recorder wraps it in a `CoroutineProxy` (see
+`helpers.record.proxy`) that logs every step. Nothing here builds event
+objects: each event is eight values appended to one flat list, and
+`helpers.model` turns that list into spans afterwards. Objects per event would
+bring the garbage collector in and roughly double the cost.
 
 The recorder never keeps a program's objects alive: tasks are held by weak
 references, and what a task waits on is stored as a *token* (a task id, a
@@ -17,194 +16,24 @@ references is collected exactly when plain asyncio would collect it.
 from __future__ import annotations
 
 import asyncio
-import collections.abc
-import os
 import re
-import types
 import weakref
 from time import perf_counter
 from typing import Any
 
+from .proxy import (ASYNCIO_DIR, CREATED, EXITED, PROXIES, RESOURCE, SCHEDULED, STEPPED, STOP,
+                    WALK_THROUGH, WIDTH, AwaitableProxy, CoroutineProxy, _CoroutineType, _GeneratorType)
 from .resources import Resources, state_of
 
-# Event kinds, and the width of one record in `Recorder.log`.
-CREATED, SCHEDULED, STEPPED, EXITED, RESOURCE = 0, 1, 2, 3, 4
-WIDTH = 8
 # Outcome codes stored with EXITED.
 RESULT, EXCEPTION, CANCELLED = 0, 1, 2
 NO_TASK = -1
 FOUND = -2   # a resource's first recorded state: as it was when watching began
-
-STOP = "stop"  # trie key: do not walk below this coroutine
-ASYNCIO_DIR = os.path.dirname(asyncio.__file__)  # asyncio's own code lives here
-# asyncio coroutines the chain walks *through*: `async with lock` waits in
-# __aenter__, and the learner wants to see the acquire() below it.
-WALK_THROUGH = {"_ContextManagerMixin.__aenter__", "Condition.__aenter__", "Semaphore.__aenter__"}
-_CoroutineType = types.CoroutineType
 _DEFAULT_NAME = re.compile(r"Task-\d+")
-_GeneratorType = types.GeneratorType
 
-
-class CoroutineProxy:
-    """Stands in for a task's coroutine and notes every step the Task takes.
-
-    Explicit members only: forwarding through ``__getattr__`` would slow the
-    lookups the Task itself makes on every step.
-    """
-
-    __slots__ = ("_coro", "_send", "_throw", "_rec", "_id", "_node", "__weakref__")
-
-    def __init__(self, coro: Any, recorder: "Recorder", task_id: int) -> None:
-        self._coro = coro
-        self._send = coro.send
-        self._throw = coro.throw
-        self._rec = recorder
-        self._id = task_id
-        self._node = recorder.chain_node(coro)
-
-    def send(self, value: Any = None) -> Any:
-        rec = self._rec
-        t0 = rec.vnow
-        p0 = perf_counter()
-        try:
-            awaited = self._send(value)
-        except BaseException as exc:
-            rec.note_exit(self._id, t0, p0, exc, self._node)
-            del self, rec  # the error's traceback keeps this frame: nothing in it may lead back
-            raise
-        p1 = perf_counter()
-        # Recorder.chain_of, inlined: this runs once per task step.
-        node = self._node
-        c = self._coro.cr_await
-        while c is not None:
-            kind = type(c)
-            if kind is _CoroutineType:
-                child = node.get(c.cr_code)
-                nxt = c.cr_await
-            elif kind is _GeneratorType:
-                child = node.get(c.gi_code)
-                nxt = c.gi_yieldfrom
-            else:
-                break
-            if child is None:  # a chain not seen before: the slow path
-                node = None
-                break
-            node = child
-            if STOP in node:
-                break
-            c = nxt
-        chain_id = None if node is None else node.get(None)
-        if chain_id is None:
-            chain_id = rec.chain_of(self._node, self._coro.cr_await)
-        rec.steps += 1
-        rec.log.extend((STEPPED, self._id, t0, p0, rec.vnow, p1, chain_id,
-                        None if awaited is None else rec.token(awaited, self._id)))
-        if rec.sampling:
-            rec.after_step(self._id, self._coro)
-        return awaited
-
-    def throw(self, *exc_info: Any) -> Any:
-        rec = self._rec
-        t0 = rec.vnow
-        p0 = perf_counter()
-        try:
-            awaited = self._throw(*exc_info)
-        except BaseException as exc:
-            exc_info = ()  # the raised error's traceback holds this frame: no cycle back to it
-            rec.note_exit(self._id, t0, p0, exc, self._node)
-            del self, rec  # the error's traceback keeps this frame: nothing in it may lead back
-            raise
-        exc_info = ()
-        rec.steps += 1
-        rec.log.extend((STEPPED, self._id, t0, p0, rec.vnow, perf_counter(),
-                        rec.chain_of(self._node, getattr(self._coro, "cr_await", None)),
-                        None if awaited is None else rec.token(awaited, self._id)))
-        if rec.sampling:
-            rec.after_step(self._id, self._coro)
-        return awaited
-
-    def close(self) -> None:
-        self._coro.close()
-
-    def __await__(self) -> "CoroutineProxy":
-        return self
-
-    def __iter__(self) -> "CoroutineProxy":
-        return self
-
-    # The C Task steps a non-native coroutine through tp_iternext: make that send itself,
-    # without a second Python frame per step.
-    __next__ = send
-
-    # What asyncio's reprs and Task.get_stack() read from a coroutine.
-    @property
-    def cr_code(self) -> Any:
-        return self._coro.cr_code
-
-    @property
-    def cr_frame(self) -> Any:
-        return self._coro.cr_frame
-
-    @property
-    def cr_await(self) -> Any:
-        return self._coro.cr_await
-
-    @property
-    def cr_running(self) -> bool:
-        return self._coro.cr_running
-
-    @property
-    def __name__(self) -> str:  # type: ignore[override]
-        # (a class body cannot define __qualname__ as a property; asyncio's
-        # reprs fall back to __name__)
-        return self._coro.__name__
-
-    def __repr__(self) -> str:
-        return repr(self._coro)
-
-
-class AwaitableProxy(CoroutineProxy):
-    """The proxy for a coroutine-like object that is no native coroutine.
-
-    ``anext(agen)``, ``agen.aclose()`` (which the loop runs at shutdown) and
-    hand-written awaitables have ``send``/``throw`` but no ``cr_*``
-    attributes: there is no chain of coroutines to walk.
-    """
-
-    __slots__ = ()
-
-    def send(self, value: Any = None) -> Any:
-        rec = self._rec
-        t0 = rec.vnow
-        p0 = perf_counter()
-        try:
-            awaited = self._send(value)
-        except BaseException as exc:
-            rec.note_exit(self._id, t0, p0, exc, self._node)
-            del self, rec  # the error's traceback keeps this frame: nothing in it may lead back
-            raise
-        rec.steps += 1
-        rec.log.extend((STEPPED, self._id, t0, p0, rec.vnow, perf_counter(),
-                        rec.chain_of(self._node, None),
-                        None if awaited is None else rec.token(awaited, self._id)))
-        if rec.sampling:
-            rec.after_step(self._id, None)
-        return awaited
-
-    def __getattribute__(self, name: str) -> Any:
-        if name.startswith("cr_"):  # it has none: answer as the object itself would
-            return getattr(object.__getattribute__(self, "_coro"), name)
-        return object.__getattribute__(self, name)
-
-    __next__ = send
-
-    @property
-    def __name__(self) -> str:  # type: ignore[override]
-        coro = self._coro
-        return getattr(coro, "__name__", type(coro).__name__)
-
-
-PROXIES = (CoroutineProxy, AwaitableProxy)
+__all__ = ["Recorder", "CoroutineProxy", "AwaitableProxy", "PROXIES", "CREATED", "SCHEDULED", "STEPPED",
+           "EXITED", "RESOURCE", "WIDTH", "RESULT", "EXCEPTION", "CANCELLED", "NO_TASK", "FOUND",
+           "ASYNCIO_DIR"]
 
 
 class Recorder:
@@ -453,7 +282,6 @@ class Recorder:
         return child
 
 
-collections.abc.Coroutine.register(CoroutineProxy)
 
 
 def _callbacks(future: Any) -> list[Any]:
