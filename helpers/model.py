@@ -330,6 +330,7 @@ def build_trace(rec: Recorder, clock: str, deadlock: str | None = None, *,
         step_index = len(task.steps)
         if chain_id not in chains:
             chains[chain_id] = _learner_chain(rec.chain_codes[chain_id])
+        awaited = awaited_by.get(tid)   # what the task waited on until this step
         if kind == STEPPED:
             awaited_by[tid] = extra
             said = (chain_id, extra)
@@ -338,7 +339,7 @@ def build_trace(rec: Recorder, clock: str, deadlock: str | None = None, *,
                 waits_on = words[said] = describe_token(rec, extra, chain_id)
         else:
             waits_on = ""
-        woken_by = _woken_by(rec, task, waker, tid, step_index)
+        woken_by = _woken_by(rec, task, waker, tid, step_index, awaited, ready)
         step = Step(t, end, t if ready is None else ready, woken_by, waits_on, chains[chain_id],
                     p - p0, b - p, seq)
         task.steps.append(step)
@@ -412,16 +413,45 @@ def _gather_completer(token: Any, ended: dict[int, int], tasks: list[TaskTrace])
     return last if not failed or failed[0] == last else NO_TASK
 
 
-def _woken_by(rec: Recorder, task: TaskTrace, waker: int, tid: int, step_index: int) -> str:
+def _woken_by(rec: Recorder, task: TaskTrace, waker: int, tid: int, step_index: int,
+              token: Any = None, ready: float | None = None) -> str:
     if step_index == 0:
         return f"created by {task.created_by}" if task.created_by else "created"
     if waker == tid:
         return "itself"
     if waker != NO_TASK:
         return rec.names[waker]
-    previous = task.steps[-1].waits_on
-    if previous.startswith("sleep(") or previous.startswith("wait_for("):
+    previous = task.steps[-1]
+    if ready is not None and _timer_fired(previous, _timer_delays(token), ready, rec.virtual):
         return "timer"
-    if previous.startswith("thread job"):
+    if previous.waits_on.startswith("thread job"):
         return "thread job"
     return "the loop"
+
+
+def _timer_delays(token: Any) -> list[float]:
+    """The delays of the timers a wait was set to end by: a sleep's, a timeout's (``wait_for``,
+    ``asyncio.timeout``), from what the task waited on (`Recorder.token`)."""
+    delays = []
+    while type(token) is tuple and token[0] == "timeout":
+        _, token, guard = token
+        delays.append(guard)
+    if type(token) is str and token.startswith("sleep("):
+        try:
+            delays.append(float(token[6:-1]))
+        except ValueError:
+            pass
+    return delays
+
+
+def _timer_fired(previous: Step, delays: list[float], ready: float, virtual: bool) -> bool:
+    """Was the task queued when one of its timers fell due? Not so when a loop callback cancelled
+    its sleep earlier (a TaskGroup's abort, for one): that was no timer."""
+    for delay in delays:   # the timer was set during the previous step: due from its start to its end
+        if virtual:   # timers fire exactly on time (a label keeps 6 digits of the delay)
+            slack = 1e-6 + 1e-9 * abs(ready)
+            if previous.start + delay - slack <= ready <= previous.end + delay + slack:
+                return True
+        elif ready >= previous.start + delay - 1e-3:   # on the real clock, never early
+            return True
+    return False

@@ -148,6 +148,38 @@ def test_gather_is_not_credited_to_a_child_when_the_log_cannot_tell():
         assert trace.links == [], program.__name__
 
 
+# --- timers: woken when one fell due ------------------------------------------------------------
+
+def test_a_timer_wakes_a_task_only_at_its_due_time():
+    async def timeouts():
+        try:
+            await asyncio.wait_for(job(5), timeout=1)     # wait_for's timeout fires at 1 s
+        except TimeoutError:
+            pass
+        try:
+            async with asyncio.timeout(1):                # asyncio.timeout's, at 2 s
+                await asyncio.sleep(5)
+        except TimeoutError:
+            pass
+
+    trace = run_traced(timeouts())
+    main = trace.task("Task-1")
+    assert [(s.start, s.woken_by) for s in main.steps][1] == (1.0, "timer")
+    assert [(s.start, s.woken_by) for s in main.steps if s.start == 2.0] == [(2.0, "timer")]
+
+    async def abort():
+        try:
+            async with asyncio.TaskGroup() as group:
+                group.create_task(job(1, fail=True))
+                group.create_task(job(5))                 # cancelled at 1 s by the group's callback
+        except* ValueError:
+            pass
+
+    trace = run_traced(abort())
+    assert [(s.start, s.woken_by) for s in trace.task("Task-3").steps] == [
+        (0.0, "created by Task-1"), (1.0, "the loop")]  # not its timer: that was due at 5 s
+
+
 # --- the step view: one column per step ----------------------------------------------------------
 
 from matplotlib.collections import PolyCollection  # noqa: E402
