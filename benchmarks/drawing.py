@@ -1,10 +1,14 @@
-"""How long does the Gantt chart take to draw 1k, 10k and 100k spans?
+"""How long do the charts take to draw 1k, 10k and 100k spans?
 
     python benchmarks/drawing.py
 
 Each size is a real trace (tasks doing sleep(0) in a loop), drawn to an Agg
-canvas. The baseline, measured in the same run, is the obvious way: one
-``barh`` artist per bar (skipped at 100k, where it takes minutes).
+canvas, in both views: the time view (the Gantt chart) and the step view (one
+column per loop step, `helpers.draw.steps`: the first 400 steps of a big run).
+The step view's first draw of a trace also puts its events in the loop's order
+(later draws find them sorted), so it is reported apart. The baseline, measured
+in the same run, is the obvious way: one ``barh`` artist per bar (skipped at
+100k, where it takes minutes).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from matplotlib.figure import Figure
 
 from helpers import run_traced
 from helpers.draw.gantt import collect_spans, draw_gantt
+from helpers.draw.steps import draw_steps
 
 
 def trace_with(tasks: int, steps: int):
@@ -36,6 +41,19 @@ def draw_ours(trace) -> float:
     return time.perf_counter() - began
 
 
+def draw_step_view(trace) -> float:
+    began = time.perf_counter()
+    fig = draw_steps(trace)
+    fig.canvas.draw()
+    return time.perf_counter() - began
+
+
+def draw_both(trace) -> float:
+    began = time.perf_counter()
+    trace.chart(steps=True).figure.canvas.draw()
+    return time.perf_counter() - began
+
+
 def draw_one_artist_per_bar(trace) -> float:
     began = time.perf_counter()
     spans = collect_spans(trace)
@@ -49,16 +67,23 @@ def draw_one_artist_per_bar(trace) -> float:
 
 
 def main() -> None:
-    print("chart drawing time (draw + render to an Agg canvas)")
+    print("chart drawing time, seconds (draw + render to an Agg canvas)")
+    print(f"  {'tasks':>5} {'spans':>8} {'steps':>7}  {'time view':>9}  {'step view':>9} "
+          f"{'(first)':>8}  {'both':>6}   one artist per bar (time view)")
     for tasks, steps in ((100, 5), (1000, 5), (1000, 50)):   # about 1k, 10k, 100k spans
         trace = trace_with(tasks, steps)
         spans = collect_spans(trace)
         n = len(spans.running) + len(spans.ready) + len(spans.waiting)
+        loop_steps = sum(len(t.steps) for t in trace.tasks)
+        first = draw_step_view(trace)            # also sorts the trace's events, once
         ours = min(draw_ours(trace) for _ in range(3))
-        line = f"  {tasks:>5} tasks, {n:>7,} spans: {ours:6.3f} s"
+        step_view = min(draw_step_view(trace) for _ in range(3))
+        both = min(draw_both(trace) for _ in range(3))
+        line = (f"  {tasks:>5} {n:>8,} {loop_steps:>7,}  {ours:9.3f}  {step_view:9.3f} {first:8.3f}"
+                f"  {both:6.3f}")
         if n <= 30_000:
             naive = draw_one_artist_per_bar(trace)
-            line += f"   (one artist per bar: {naive:6.2f} s, {naive / ours:5.1f}x slower)"
+            line += f"   {naive:6.2f} ({naive / ours:5.1f}x the time view)"
         print(line)
 
 
