@@ -294,8 +294,8 @@ def test_set_result_wakes_each_waiter_in_a_column_of_its_own():
                      (column_of(trace, "Task-2", 1), column_of(trace, "Task-1", 1), "Task-2", "Task-1")]
     targets = [a[1] for a in at_3s]
     assert len(set(targets)) == len(targets)      # never two arrows into one column
-    model = sorted((trace.tasks[l.waker].steps[l.waker_step].seq, trace.tasks[l.woken].steps[l.woken_step].seq)
-                   for l in trace.links)
+    model = sorted((column_of(trace, trace.tasks[l.waker].name, l.waker_step),
+                    column_of(trace, trace.tasks[l.woken].name, l.woken_step)) for l in trace.links)
     assert model == sorted((a[0], a[1]) for a in at_3s)   # the model's links, as columns
 
 
@@ -332,7 +332,8 @@ def test_queue_put_wakes_the_get_and_a_lock_release_wakes_the_acquire():
 
     trace = run_traced(queue())
     view = step_view(trace)
-    assert (column_of(trace, "Task-1", 1), column_of(trace, "Task-2", 1), "Task-1", "Task-2") in arrows(view, trace)
+    put, get = column_of(trace, "Task-1", 1), column_of(trace, "Task-2", 1)
+    assert (put, get, "Task-1", "Task-2") in arrows(view, trace)
     assert trace.task("Task-1").steps[0].waits_on == "sleep(1)"
     assert trace.task("Task-2").steps[0].waits_on == "Queue.get"
 
@@ -401,3 +402,21 @@ def test_a_trace_without_steps_still_draws():
     empty = Trace("virtual", [], [], [], 0.0, 0.0)
     chart = empty.steps_chart()
     assert len(chart.view.columns) == 0 and chart.png().startswith(b"\x89PNG")
+
+
+def test_a_task_that_yields_is_ready_from_its_own_step_and_the_real_clock_marks_idle_gaps():
+    async def spin():
+        for _ in range(2):
+            await asyncio.sleep(0)
+
+    async def main():
+        task = asyncio.create_task(spin())
+        await asyncio.sleep(0.05)
+        await task
+
+    trace = run_traced(main(), clock="real")
+    view = step_view(trace)
+    own = [(r.queued, r.between, r.runs) for r in view.ready if r.lane == 1 and r.step > 0]
+    assert own == [(column_of(trace, "Task-2", k - 1), False, column_of(trace, "Task-2", k)) for k in (1, 2)]
+    idle = [j for j in view.jumps if j.time >= 0.05]  # the loop sat idle until main's timer
+    assert idle[0].after == column_of(trace, "Task-1", 1) - 1
