@@ -13,7 +13,8 @@ from .model import Trace
 from .record.loop import Deadlock, TracingLoop
 from .record.resources import watch
 from .notebook import allow_asyncio_run, teach_ipython
-from .run import last_trace, run_traced, trace, tracing
+from .intercept import tracing
+from .run import last_trace, run_traced, trace
 
 __all__ = ["Trace", "TracingLoop", "Deadlock", "trace", "run_traced", "tracing", "last_trace",
            "allow_asyncio_run", "watch"]

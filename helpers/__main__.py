@@ -17,7 +17,8 @@ import warnings
 
 from .model import Trace
 from .record.frames import hide_own_frames
-from .run import RunStopped, Runs, _explain, tracing
+from .explain import explain_ending
+from .intercept import RunStopped, Runs, tracing
 
 DEADLOCK, RUNAWAY, NO_RUN, INTERRUPTED, USAGE = 3, 4, 5, 130, 2
 EPILOG = """\
@@ -110,7 +111,7 @@ def _report(runs: Runs, quiet: bool) -> None:
         print(f"helpers trace: the program ran asyncio.run() {len(runs)} times;"
               " the table and the files show the last run.", file=sys.stderr)
     for each in runs:
-        _explain(each, file=sys.stderr)
+        explain_ending(each, file=sys.stderr)
     if trace.runaway:
         print("On the command line: trace it with --clock real, and stop it with Ctrl-C.", file=sys.stderr)
     policy = type(getattr(asyncio.events, "_event_loop_policy", None))
