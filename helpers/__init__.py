@@ -10,6 +10,7 @@ The pipeline, one package or module a stage:
 """
 
 from .model import Trace
+from . import views  # noqa: F401  (t.chart(), t.table() ...: the viewers, handed to the model)
 from .record.loop import Deadlock, TracingLoop
 from .record.resources import watch
 from .notebook import allow_asyncio_run, teach_ipython

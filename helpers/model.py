@@ -10,26 +10,16 @@ ended that way, the deadlock.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from .record.recorder import (ASYNCIO_DIR, CANCELLED, CREATED, EXCEPTION, NO_TASK, RESOURCE, RESULT,
-                              SCHEDULED, STEPPED, WIDTH, Recorder, _coroutine_name)
+from .record.recorder import (CANCELLED, CREATED, EXCEPTION, NO_TASK, RESOURCE, RESULT, SCHEDULED,
+                              STEPPED, WIDTH, Recorder)
+from .waits import describe_token, learner_chain
 
 OUTCOMES = {RESULT: "result", EXCEPTION: "exception", CANCELLED: "cancelled"}
 # A step that holds the loop this long (real time) is a stall, as in asyncio's debug mode.
 STALL_SECONDS = 0.1
-
-# asyncio's own coroutines that a learner recognises by name when a task waits inside them.
-_WAIT_NAMES = {
-    "Queue.get": "Queue.get", "Queue.put": "Queue.put", "Lock.acquire": "Lock.acquire",
-    "Event.wait": "Event.wait", "Condition.wait": "Condition.wait",
-    "Semaphore.acquire": "Semaphore.acquire", "Barrier.wait": "Barrier.wait",
-    "wait": "asyncio.wait", "_wait": "asyncio.wait", "as_completed": "as_completed",
-    "TaskGroup.__aexit__": "TaskGroup", "TaskGroup._aexit": "TaskGroup",
-}
-
 
 @dataclass(slots=True)
 class Step:
@@ -169,39 +159,6 @@ class Trace:
                 merged.append((a, b))
         return merged
 
-    # Drawing and export live in their own modules; these are shortcuts.
-    def chart(self, *, steps: bool = False, **options: Any) -> Any:
-        """A Gantt chart of this trace (see `helpers.draw.gantt.draw_gantt`); steps=True adds the
-        loop's steps below it (`steps_chart`): what happened inside each instant."""
-        if steps:
-            from .draw.steps import time_and_steps
-            return time_and_steps(self, **options)
-        from .draw.gantt import Chart
-        return Chart(self, **options)
-
-    def steps_chart(self, **options: Any) -> Any:
-        """The loop's steps, one column each, in the order it ran them (see `helpers.draw.steps`)."""
-        from .draw.steps import StepsChart
-        return StepsChart(self, **options)
-
-    def table(self) -> str:
-        """The same trace as a table of events, for reading rather than looking."""
-        from .draw.table import event_table
-        return event_table(self)
-
-    def replay(self, max_steps: int = 120) -> Any:
-        """A player that steps through the run one loop step at a time (a notebook widget)."""
-        from .draw.player import Player
-        return Player(self, max_steps)
-
-    def to_json(self) -> dict[str, Any]:
-        from .export import trace_to_json
-        return trace_to_json(self)
-
-    def to_chrome(self) -> dict[str, Any]:
-        from .export import trace_to_chrome
-        return trace_to_chrome(self)
-
     def summary(self) -> str:
         n = len(self.tasks)
         # Real-clock times jitter in the last digits: one decimal keeps the text stable.
@@ -217,57 +174,6 @@ class Trace:
 
     def __repr__(self) -> str:
         return self.summary()
-
-    def _repr_png_(self) -> bytes:
-        return self.chart()._repr_png_()
-
-
-def describe_token(rec: Recorder, token: Any, chain_id: int | None) -> str:
-    """Say in a learner's words what a suspended task waits on (see `Recorder.token`)."""
-    inner = _innermost_asyncio_name(rec.chain_codes[chain_id]) if chain_id is not None else ""
-    guard = None
-    if type(token) is tuple and token[0] == "timeout":
-        _, token, guard = token
-    if token is None:
-        text = "yield to loop"
-    elif inner == "wait_for":  # 3.12+ awaits the inner task itself, 3.11 a private future
-        text = f"wait_for({rec.names[token]})" if type(token) is int else "wait_for"
-    elif inner in _WAIT_NAMES:
-        text = _WAIT_NAMES[inner]
-    else:
-        text = _object_words(rec, token)
-    if guard is not None:
-        text += f", timeout {round(guard, 6):g} s"
-    return text
-
-
-def _object_words(rec: Recorder, token: Any) -> str:
-    if type(token) is int:
-        return rec.names[token]
-    if type(token) is tuple:
-        if token[0] == "gather":
-            return "gather(" + ", ".join(_object_words(rec, c) for c in token[1]) + ")"
-        return _object_words(rec, token[1])  # a timeout around one of gather's children
-    return str(token)
-
-
-def _innermost_asyncio_name(codes: tuple[Any, ...]) -> str:
-    for code in reversed(codes):
-        if code.co_filename.startswith(ASYNCIO_DIR):
-            name = code.co_qualname
-            if name in _WAIT_NAMES or name in ("wait_for", "sleep", "to_thread"):
-                return name
-    return ""
-
-
-def coroutine_name(coro: Any) -> str:
-    """``func`` or ``Worker.run``: the qualified name without ``<locals>`` noise."""
-    return _coroutine_name(coro)
-
-
-def _learner_chain(codes: tuple[Any, ...]) -> tuple[str, ...]:
-    return tuple(c.co_qualname.rsplit(".<locals>.", 1)[-1] for c in codes
-                 if not c.co_filename.startswith(ASYNCIO_DIR))
 
 
 def _records(log: list[Any]) -> Iterator[tuple[Any, ...]]:
@@ -329,7 +235,7 @@ def build_trace(rec: Recorder, clock: str, deadlock: str | None = None, *,
         ready, waker = pending_ready.pop(tid, (t if not task.steps else None, NO_TASK))
         step_index = len(task.steps)
         if chain_id not in chains:
-            chains[chain_id] = _learner_chain(rec.chain_codes[chain_id])
+            chains[chain_id] = learner_chain(rec.chain_codes[chain_id])
         awaited = awaited_by.get(tid)   # what the task waited on until this step
         if kind == STEPPED:
             awaited_by[tid] = extra

@@ -177,7 +177,7 @@ class TracingLoop(asyncio.SelectorEventLoop):
 
     def waiting_tasks(self) -> list[tuple[int, str]]:
         """(task id, what it waits on) for every unfinished recorded task still alive."""
-        from ..model import describe_token  # late: the model is not needed to record
+        from ..waits import describe_token  # late: words are not needed to record
         rec = self.recorder
         if rec is None:
             return []
