@@ -14,6 +14,8 @@ import json
 import os
 from typing import TYPE_CHECKING, Any, Callable
 
+from .model import paused_gc
+
 if TYPE_CHECKING:
     from .model import Trace
 
@@ -22,6 +24,7 @@ def _seconds(value: float | None) -> float | None:
     return None if value is None else round(value, 9)
 
 
+@paused_gc
 def trace_to_json(trace: "Trace") -> dict[str, Any]:
     return {
         "clock": trace.clock,
@@ -51,6 +54,7 @@ def trace_to_json(trace: "Trace") -> dict[str, Any]:
     }
 
 
+@paused_gc
 def trace_to_chrome(trace: "Trace") -> dict[str, Any]:
     """Chrome trace events: complete events ("X") for steps, waits and ready spans."""
     us = 1e6

@@ -10,8 +10,10 @@ ended that way, the deadlock.
 
 from __future__ import annotations
 
+import functools
+import gc
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from .record.recorder import (CANCELLED, CREATED, EXCEPTION, NO_TASK, RESOURCE, RESULT, SCHEDULED,
                               STEPPED, WIDTH, Recorder)
@@ -181,6 +183,25 @@ def _records(log: list[Any]) -> Iterator[tuple[Any, ...]]:
         yield tuple(log[i:i + WIDTH])
 
 
+def paused_gc(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Run `function` with the cyclic garbage collector paused.
+
+    Building a million small objects that are all kept (steps, JSON dicts) makes the
+    collector run over and over for nothing: 70 % of the time, measured.
+    """
+    @functools.wraps(function)
+    def paused(*args: Any, **kwargs: Any) -> Any:
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            if was_enabled:
+                gc.enable()
+    return paused
+
+
+@paused_gc
 def build_trace(rec: Recorder, clock: str, deadlock: str | None = None, *,
                 runaway: str | None = None, interrupted: float | None = None,
                 stuck: list[tuple[int, ...]] = (), leftovers: list[int] = ()) -> Trace:

@@ -23,6 +23,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from ..model import paused_gc
+
 if TYPE_CHECKING:
     from ..model import Trace
 
@@ -51,6 +53,7 @@ class Spans:
     waiting_labels: list[tuple[int, float, float, str]]
 
 
+@paused_gc
 def collect_spans(trace: "Trace", upto: float | None = None,
                   steps_shown: Sequence[int] | None = None) -> Spans:
     """Running / ready / waiting intervals of every task, optionally cut at time `upto`.
@@ -98,6 +101,7 @@ def _bars(lane_start_end: np.ndarray, height: float, min_width: float) -> np.nda
                      np.stack([x1, bottom], 1), np.stack([x0, bottom], 1)], 1)
 
 
+@paused_gc
 def draw_gantt(trace: "Trace", *, ax: Any = None, loop_lane: bool = False,
                links: bool | None = None, title: str | None = None, upto: float | None = None,
                now: float | None = None, xmax: float | None = None, width: float = 9.0,
