@@ -352,3 +352,20 @@ def test_once_the_kernel_is_gone_the_player_keeps_its_page_side_parts_without_br
     assert all("asyncio-replay-kernel" in b._dom_classes for b in buttons)
     offline = "the slider and ▶ still step through" if hasattr(w, "Stack") else "run the cell again"
     assert offline in style
+
+
+def test_a_frame_drawn_on_the_shared_background_looks_like_one_drawn_whole():
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from helpers.draw.player import quick_png
+
+    player = run_traced(seed_example()).replay()
+    for moment in player.moments:
+        quick = np.asarray(Image.open(io.BytesIO(player.frame(moment))).convert("RGB"), dtype=int)
+        whole = np.asarray(Image.open(io.BytesIO(quick_png(player.frame_figure(moment)))).convert("RGB"),
+                           dtype=int)
+        assert quick.shape == whole.shape
+        assert np.abs(quick - whole).max() <= 40     # antialiased edges drawn twice, nothing else

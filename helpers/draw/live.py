@@ -95,14 +95,16 @@ class LiveChart:
     def _lay_out(self, figure: Any) -> None:
         """Lay the frame out as the final chart is (constrained layout), but only when something that
         sets the margins changed (lanes, legend, axis): between, the last box is reused, which
-        halves the time a frame takes."""
+        saves about a third of the time a frame takes."""
         ax = figure.axes[0]
         legend = ax.get_legend()
         key = (tuple(figure.get_size_inches()), ax.get_xlim(),
                tuple(t.get_text() for t in ax.get_yticklabels()),
                tuple(t.get_text() for t in legend.get_texts()) if legend is not None else ())
         if key != self._layout_key:
-            figure.get_layout_engine().execute(figure)
+            engine = figure.get_layout_engine()
+            if engine is not None:
+                engine.execute(figure)
             self._layout_key, self._box = key, ax.get_position()
         figure.set_layout_engine("none")
         ax.set_position(self._box)
