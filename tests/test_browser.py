@@ -267,7 +267,7 @@ def test_live_chart_updates_and_the_player_steps(lab, browser):
         page.wait_for_function(
             "(b) => document.querySelector('.asyncio-replay .widget-readout').innerText !== b", arg=before)
         after_caption = caption.filter(visible=True).first.inner_text()
-        assert (before, first_caption.split("·")[0].strip()) == ("0", "step 1 of 8")
+        assert (before, first_caption.split("·")[0].strip()) == ("1", "step 1 of 8")   # one numbering
         assert after_caption.startswith("step 2 of 8")
         # Without the kernel, the slider still switches frames and captions (all on the page).
         menu(page, "Kernel", "Shut Down Kernel")
@@ -277,7 +277,7 @@ def test_live_chart_updates_and_the_player_steps(lab, browser):
         page.keyboard.press("ArrowRight")
         page.keyboard.press("ArrowRight")
         page.wait_for_function(
-            "() => document.querySelector('.asyncio-replay .widget-readout').innerText === '3'")
+            "() => document.querySelector('.asyncio-replay .widget-readout').innerText === '4'")
         assert caption.filter(visible=True).first.inner_text().startswith("step 4 of 8")
         page.screenshot(path=str(ARTIFACTS / "live_and_replay.png"), full_page=True)
     finally:
