@@ -344,9 +344,11 @@ def test_once_the_kernel_is_gone_the_player_keeps_its_page_side_parts_without_br
     assert "asyncio-replay" in box._dom_classes
     header = box.children[0]
     style = header.value
-    assert ".asyncio-replay .jupyter-widgets-disconnected::before" in style and "content: none" in style
+    assert ".asyncio-replay .jupyter-widgets-disconnected::before { content: none" in style
     assert ".asyncio-replay.jupyter-widgets-disconnected .asyncio-replay-kernel { display: none" in style
     assert ".asyncio-replay.jupyter-widgets-disconnected .asyncio-replay-offline { display: block" in style
+    # shut down ("No Kernel"): the widgets are not marked, the notebook's kernel status is
+    assert ("[data-status='dead']) .asyncio-replay .asyncio-replay-kernel { display: none" in style)
     buttons = [c for c in box.children[1].children if isinstance(c, w.Button)]
     assert [b.description for b in buttons] == ["◀ step back", "step forward ▶"]
     assert all("asyncio-replay-kernel" in b._dom_classes for b in buttons)

@@ -42,13 +42,17 @@ QUEUED = "#fbd7a5"          # a task created but not run yet: in the ready queue
 # ipywidgets marks every part of a widget whose kernel is gone with a red broken-link icon. The
 # player's slider and play button work on the page without the kernel: no icons, the step buttons
 # (which need the kernel) hidden, and a line saying what still works.
-STYLE = """<style>
-.asyncio-replay .jupyter-widgets-disconnected::before,
-.asyncio-replay.jupyter-widgets-disconnected::before { content: none !important; display: none !important; }
-.asyncio-replay.jupyter-widgets-disconnected .asyncio-replay-kernel { display: none !important; }
-.asyncio-replay .asyncio-replay-offline { display: none; color: #555; }
-.asyncio-replay.jupyter-widgets-disconnected .asyncio-replay-offline { display: block; }
-</style>"""
+# A kernel shut down (JupyterLab's "No Kernel") leaves the widgets unmarked: the notebook's own
+# kernel status says it. One rule per selector: a browser without :has() drops only those rules.
+_GONE = [".asyncio-replay.jupyter-widgets-disconnected"] + [
+    f".jp-NotebookPanel:has(.jp-Notebook-ExecutionIndicator[data-status='{status}']) .asyncio-replay"
+    for status in ("dead", "unknown")]
+STYLE = "<style>\n" + "\n".join(
+    [".asyncio-replay .jupyter-widgets-disconnected::before { content: none !important; display: none !important; }",
+     ".asyncio-replay.jupyter-widgets-disconnected::before { content: none !important; display: none !important; }",
+     ".asyncio-replay .asyncio-replay-offline { display: none; color: #555; }"]
+    + [f"{gone} .asyncio-replay-kernel {{ display: none !important; }}" for gone in _GONE]
+    + [f"{gone} .asyncio-replay-offline {{ display: block; }}" for gone in _GONE]) + "\n</style>"
 OFFLINE_ON_PAGE = ("The kernel is gone: the slider and ▶ still step through the frames on this page;"
                    " the step buttons need a running kernel.")
 OFFLINE_KERNEL = "The kernel is gone: run the cell again to replay."
