@@ -185,7 +185,7 @@ def _live_view(loop: TracingLoop, main: Any) -> Any:
     if current_shell() is None:
         return None
     from .draw.live import LiveChart
-    from .waits import coroutine_name
+    from .record.recorder import coroutine_name
 
     view = LiveChart(loop.recorder, "virtual" if loop.virtual else "real", coroutine_name(main),
                      loop_lane=not loop.virtual, now=loop.shown_time)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .record.recorder import ASYNCIO_DIR, Recorder, _coroutine_name
+from .record.recorder import ASYNCIO_DIR, Recorder, seconds_text
 
 # asyncio's own coroutines that a learner recognises by name when a task waits inside them.
 _WAIT_NAMES = {
@@ -38,7 +38,7 @@ def describe_token(rec: Recorder, token: Any, chain_id: int | None) -> str:
     else:
         text = _object_words(rec, token)
     if guard is not None:
-        text += f", timeout {round(guard, 6):g} s"
+        text += f", timeout {seconds_text(guard)} s"
     return text
 
 
@@ -59,11 +59,6 @@ def _innermost_asyncio_name(codes: tuple[Any, ...]) -> str:
             if name in _WAIT_NAMES or name in ("wait_for", "sleep", "to_thread"):
                 return name
     return ""
-
-
-def coroutine_name(coro: Any) -> str:
-    """``func`` or ``Worker.run``: the qualified name without ``<locals>`` noise."""
-    return _coroutine_name(coro)
 
 
 def learner_chain(codes: tuple[Any, ...]) -> tuple[str, ...]:

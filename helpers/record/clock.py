@@ -20,6 +20,8 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
+from .recorder import NO_TASK
+
 if TYPE_CHECKING:
     from .loop import TracingLoop
 
@@ -88,7 +90,7 @@ class ClockSelector:
         loop.check_limits()
         rec = loop.recorder
         if rec is not None and rec.sampling:  # what callbacks (not task steps) changed, e.g. a timer's put()
-            rec.sample(-1)
+            rec.sample(NO_TASK)
         if timeout is not None and timeout <= 0:
             return self._selector.select(0)
         if not loop.virtual:

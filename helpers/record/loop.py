@@ -31,7 +31,7 @@ from typing import Any, Callable
 
 from .clock import ClockSelector, OutsideWork
 from .frames import hide_own_frames
-from .recorder import NO_TASK, PROXIES, AwaitableProxy, CoroutineProxy, Recorder
+from .recorder import NO_TASK, PROXIES, AwaitableProxy, CoroutineProxy, Recorder, seconds_text
 from .stuck import Deadlock, Runaway, describe_cycle, waits_graph
 
 # A live view draws at most this often (seconds of real time): about 10 frames a second.
@@ -287,7 +287,7 @@ class TracingLoop(asyncio.SelectorEventLoop):
         if rec is not None:
             delay = when - self.time()
             if callback is futures._set_result_unless_cancelled:
-                rec.label(args[0], f"sleep({_seconds(delay)})")   # asyncio.sleep(delay)'s own future
+                rec.label(args[0], f"sleep({seconds_text(delay)})")   # asyncio.sleep(delay)'s own future
             elif callback is _RELEASE_WAITER and args:
                 rec.label(args[0], ("timeout", "wait_for", delay))
             elif _TIMEOUT_CALLBACK is not None and getattr(callback, "__func__", None) is _TIMEOUT_CALLBACK:
@@ -357,10 +357,6 @@ def _recorded_task_class(base: type) -> type:
 
 
 _RECORDED_TASKS: set[type] = set()  # the Task classes create_task makes: every task of theirs is recorded
-
-
-def _seconds(delay: float) -> str:
-    return f"{round(delay, 6):g}"
 
 
 def _callable_name(func: Callable[..., Any]) -> str:

@@ -106,7 +106,7 @@ class Recorder:
     # --- called by the loop -------------------------------------------------
     def wrap(self, coro: Any) -> CoroutineProxy:
         """A proxy for a coroutine a new Task will drive; the task gets a new id."""
-        task_id = self._new_task(_coroutine_name(coro))
+        task_id = self._new_task(coroutine_name(coro))
         cls = CoroutineProxy if type(coro) is _CoroutineType else AwaitableProxy
         return cls(coro, self, task_id)
 
@@ -124,7 +124,7 @@ class Recorder:
 
     def adopt(self, task: asyncio.Task) -> int:
         """Record a Task that was built directly (``asyncio.Task(coro)``), not by create_task."""
-        task_id = self._new_task(_coroutine_name(task.get_coro()))
+        task_id = self._new_task(coroutine_name(task.get_coro()))
         self.tasks[task_id] = ref = weakref.ref(task)
         self.adopted[id(task)] = (ref, task_id)
         if _DEFAULT_NAME.fullmatch(task.get_name()):
@@ -291,7 +291,12 @@ def _callbacks(future: Any) -> list[Any]:
         return []
 
 
-def _coroutine_name(coro: Any) -> str:
+def seconds_text(seconds: float) -> str:
+    """``2``, ``0.5``, ``1e+09``: a delay as the program wrote it, without float noise."""
+    return f"{round(seconds, 6):g}"
+
+
+def coroutine_name(coro: Any) -> str:
     """``func`` or ``Worker.run``: the qualified name without ``<locals>`` noise."""
     name = getattr(coro, "__qualname__", None) or type(coro).__name__
     return str(name).rsplit(".<locals>.", 1)[-1]
