@@ -79,24 +79,8 @@ def test_every_notebook_follows_the_course_rhythm(path):
     for heading in ("What you will learn", "Try it yourself", "Key terms", "Recap"):
         assert heading in text, f"missing section: {heading}"
     tags = [t for c in nb.cells for t in c.metadata.get("tags", [])]
-    assert "exercise" in tags and "solution" in tags
-    for cell in nb.cells:
-        if "solution" in cell.metadata.get("tags", []):
-            assert cell.metadata.get("jupyter", {}).get("source_hidden"), "solutions are hidden by default"
+    assert "exercise" in tags   # two or more, with their solutions out of sight: tests/test_exercises.py
     assert re.search(r"[\u4e00-\u9fff]", text), "the glossary keeps the tutorial's Chinese terms"
-
-
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
-def test_exercise_verdicts_are_stored_unsolved_then_solved(path):
-    """Each exercise cell's check says "Not yet" on the starter code and "Solved" on the solution."""
-    nb = nbformat.read(path, as_version=4)
-    for cell in nb.cells:
-        tags = cell.metadata.get("tags", [])
-        if "exercise" in tags or "solution" in tags:
-            verdicts = [o.data["text/plain"] for o in cell.outputs
-                        if o.output_type == "execute_result" and "text/plain" in o.get("data", {})]
-            expected = "✅ Solved!" if "solution" in tags else "🔎 Not yet."
-            assert verdicts and verdicts[-1].startswith(expected), f"cell {cell.get('id')}: {verdicts}"
 
 
 def test_every_notebook_opens_with_the_current_colab_and_binder_header():

@@ -4,18 +4,23 @@ nbval sends one cell and waits for it before the next; a learner's Run All
 queues them all. Some kernel patches (nest_asyncio 1.6 on Python 3.11+) hang
 the kernel once a cell calling asyncio.run has cells queued behind it, which
 only this way of running shows. Each notebook runs on a fresh kernel; every
-cell must complete, and only cells tagged raises-exception may fail.
+cell must complete, and only cells tagged raises-exception may fail. Then each
+exercise's solution (helpers/exercises/solutions/) runs in that kernel and must
+be "Solved".
 """
 
 from __future__ import annotations
 
 import pathlib
 import queue
+import re
 import time
 
 import nbformat
 import pytest
 from jupyter_client.manager import start_new_kernel
+
+from helpers.exercises import solution_code
 
 NOTEBOOKS = sorted((pathlib.Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))
 TIMEOUT = 120
@@ -48,14 +53,25 @@ def test_every_cell_completes_when_all_are_queued_at_once(path):
             tags = cell.metadata.get("tags", [])
             expected = "error" if "raises-exception" in tags else "ok"
             assert status == expected, f"{path.name}: cell {cell.get('id')} ended {status}:\n{cell.source}"
-            # Every exercise's checker, on the starter (wrong) and on the solution:
+            # Every exercise's checker on its starter (wrong):
             if "exercise" in tags:
                 assert results.get(msg_id, ["(no result)"])[-1].startswith("🔎 Not yet."), results.get(msg_id)
-            if "solution" in tags:
-                assert results.get(msg_id, ["(no result)"])[-1].startswith("✅ Solved!"), results.get(msg_id)
+        # ... and on its solution, run in the same kernel after the whole notebook, as a learner would
+        for name in exercises_of(nb):
+            msg_id = client.execute(solution_code(name), stop_on_error=False)
+            reply = client.get_shell_msg(timeout=TIMEOUT)
+            assert reply["content"]["status"] == "ok", f"{path.name}: the solution of {name} fails"
+            verdict = _results_by_request(client).get(msg_id, ["(no result)"])[-1]
+            assert verdict.startswith("✅ Solved!"), f"{path.name}: the solution of {name}: {verdict}"
     finally:
         client.stop_channels()
         manager.shutdown_kernel(now=True)
+
+
+def exercises_of(nb) -> list[str]:
+    """The exercises a notebook checks, in order."""
+    return [re.search(r"""check\(\s*["']([^"']+)["']""", c.source).group(1) for c in nb.cells
+            if "exercise" in c.metadata.get("tags", [])]
 
 
 def _results_by_request(client) -> dict[str, list[str]]:
