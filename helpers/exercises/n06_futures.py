@@ -190,7 +190,7 @@ def dinner_deadlock(trace: "Trace") -> Verdict:
     if not kitchens:
         return not_yet(f"The chart has no kitchen() lane: who cooks? Keep the kitchen as it is, a "
                        f"task that {name} starts.",
-                       "Keep cook = asyncio.create_task(kitchen(order, meal)) in dinner(): the bug is "
+                       "Keep chef = asyncio.create_task(kitchen(order, meal)) in dinner(): the bug is "
                        "elsewhere.")
     kitchen = kitchens[0]
     if trace.deadlock:
