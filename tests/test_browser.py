@@ -7,6 +7,7 @@ it), when they fail instead. Screenshots go to artifacts/browser/.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import pathlib
@@ -280,6 +281,220 @@ def test_live_chart_updates_and_the_player_steps(lab, browser):
             "() => document.querySelector('.asyncio-replay .widget-readout').innerText === '4'")
         assert caption.filter(visible=True).first.inner_text().startswith("step 4 of 8")
         page.screenshot(path=str(ARTIFACTS / "live_and_replay.png"), full_page=True)
+    finally:
+        page.close()
+
+
+def scratch_notebook(root: pathlib.Path, name: str, *sources: str) -> str:
+    """A notebook of these code cells, written into the lab's folder (not the course's notebooks)."""
+    cells = [nbformat.v4.new_code_cell(source, id=f"cell-{i}") for i, source in enumerate(sources)]
+    nb = nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": {
+        "name": "python3", "display_name": "Python 3", "language": "python"}})
+    nbformat.write(nb, root / name)
+    return name
+
+
+def run_all_until_done(page, code_cells: int, timeout: float = 180):
+    """Run All and wait until every cell ran; again if JupyterLab dropped the queue (twice at most)."""
+    for attempt in range(3):
+        run_all(page)
+        if wait_until_every_cell_ran(page, code_cells, timeout=timeout):
+            wait_for_idle_kernel(page)
+            return
+        wait_for_idle_kernel(page)
+    raise AssertionError(f"Run All kept stopping short: {input_prompts(page)}")
+
+
+def kernel_message(payload) -> dict | None:
+    """A kernel message as the page received it over its websocket, in either of Jupyter's wire
+    protocols: JSON text, or v1.kernel.websocket.jupyter.org's offsets + channel + JSON parts."""
+    if isinstance(payload, str):
+        try:
+            return json.loads(payload)
+        except ValueError:
+            return None
+    count = int.from_bytes(payload[:8], "little")
+    offsets = [int.from_bytes(payload[8 * (i + 1):8 * (i + 2)], "little") for i in range(count)]
+    parts = [payload[a:b] for a, b in zip(offsets, offsets[1:])]
+    if len(parts) < 5:
+        return None
+    names = ("header", "parent_header", "metadata", "content")
+    message = {key: json.loads(part) for key, part in zip(names, parts[1:5])}
+    message["channel"] = parts[0].decode()
+    message["msg_type"] = message["header"].get("msg_type")
+    return message
+
+
+def png_size(data: str) -> tuple[int, int]:
+    """Width and height of a base64 PNG, from its IHDR chunk."""
+    head = base64.b64decode(data[:64])
+    return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+
+
+LIVE_PROGRAM = """\
+async def job(s):
+    await asyncio.sleep(s)
+
+async def main():
+    await asyncio.gather(job(1), job(2), job(3))
+
+t = await trace(main(), live=True)"""
+
+
+def test_live_frame_mid_run(lab, browser):
+    """A live run seen while its cell is still busy: the picture changes, the "now" line stays on a
+    fixed axis, and every frame is drawn at the final chart's size (the page does not jump)."""
+    base, root = lab
+    name = scratch_notebook(root, "live_mid_run.ipynb", "import asyncio\nfrom helpers import trace", LIVE_PROGRAM)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    # What the kernel sent for the live output: each frame's PNG and its metadata (now, x-limits).
+    updates = []
+
+    def on_frame(payload):
+        if b"live Gantt chart" not in (payload.encode() if isinstance(payload, str) else payload):
+            return
+        message = kernel_message(payload)
+        if message and message["msg_type"] in ("display_data", "update_display_data"):
+            updates.append(message["content"])
+
+    page.on("websocket", lambda ws: ws.on("framereceived", on_frame))
+    try:
+        page.goto(f"{base}/lab/tree/{name}?token={TOKEN}&reset")
+        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+        wait_for_idle_kernel(page)
+        run_all(page)
+        cell = page.locator(f"{PANEL} .jp-CodeCell").nth(1)
+        prompt = cell.locator(".jp-InputPrompt")
+        image = cell.locator(".jp-OutputArea-output img")
+        # a fresh kernel may take a while to start (matplotlib builds its font cache once)
+        image.first.wait_for(timeout=120_000)
+        # Wait, while the cell is busy, for a frame whose "now" is a third of the way or more: a picture
+        # that changed since the first, so live, and not the final chart (which has no "now").
+        first = image.first.get_attribute("src")
+        deadline = time.monotonic() + 60
+        while True:
+            assert prompt.inner_text().strip() == "[*]:", "the run ended before a live frame past 1 s was shown"
+            assert time.monotonic() < deadline, "the live chart did not get past 1 s"
+            shown = image.first.get_attribute("src")
+            now = [u["metadata"]["helpers/live"]["now"] for u in list(updates)
+                   if "helpers/live" in u.get("metadata", {}) and shown.endswith(u["data"]["image/png"])]
+            if shown != first and now and now[0] >= 1.0:
+                break
+            page.wait_for_timeout(50)
+        box = image.first.bounding_box()
+        assert image.first.evaluate("(img) => img.complete && img.naturalWidth > 0")
+        image.first.screenshot(path=str(ARTIFACTS / "live-mid-run.png"))
+        busy_after = prompt.inner_text().strip()
+        assert busy_after == "[*]:", f"the cell was no longer busy when the screenshot was taken: {busy_after}"
+        assert image.count() == 1, "the live chart is one output, updated in place"
+
+        wait_until_every_cell_ran(page, 2, timeout=120)
+        wait_for_idle_kernel(page)
+        # The end: the complete chart, in the frames' place and at their size (the page does not jump).
+        page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=image.first.element_handle())
+        assert image.first.get_attribute("src") != shown, "the mid-run frame is not the final chart"
+        final_box = image.first.bounding_box()
+        assert (final_box["width"], final_box["height"]) == (pytest.approx(box["width"], abs=1),
+                                                           pytest.approx(box["height"], abs=1)), (box, final_box)
+        final_size = tuple(image.first.evaluate("(img) => [img.naturalWidth, img.naturalHeight]"))
+        page.wait_for_timeout(500)   # the last websocket frames reach the handler
+
+        frames = [u for u in updates if "helpers/live" in u.get("metadata", {})]
+        assert len(frames) >= 3, f"only {len(frames)} live frames were sent"
+        sizes = {png_size(u["data"]["image/png"]) for u in frames}
+        assert sizes == {final_size}, f"frames {sizes}, final chart {final_size}"
+        assert len({u["data"]["image/png"] for u in frames}) >= 3, "the live frames hardly changed"
+        # The screenshot's frame is one the kernel sent, with "now" strictly inside its axis.
+        on_screen = [u["metadata"]["helpers/live"] for u in frames if shown.endswith(u["data"]["image/png"])]
+        assert on_screen, "the frame on screen mid-run is not one of the live frames sent"
+        lo, hi = on_screen[0]["xlim"]
+        assert lo < on_screen[0]["now"] < hi, on_screen[0]
+        # Every frame: on one fixed axis that reaches the run's end (3 s), "now" inside it and moving on.
+        meta = [u["metadata"]["helpers/live"] for u in frames]
+        assert {tuple(m["xlim"]) for m in meta} == {(lo, hi)}, [m["xlim"] for m in meta]
+        assert hi >= 3.0
+        nows = [m["now"] for m in meta]
+        assert all(lo <= now <= hi for now in nows) and nows == sorted(nows) and nows[-1] > nows[0], nows
+    finally:
+        page.close()
+
+
+FAILING_PROGRAM = """\
+async def fetch():
+    await asyncio.sleep(1)
+    raise ValueError("the server said no")
+
+async def main():
+    task = asyncio.create_task(fetch())
+    await asyncio.sleep(0.5)
+    await task
+
+await trace(main())"""
+
+
+def test_failing_program_shows_its_chart_then_a_trimmed_traceback(lab, browser):
+    """A program that raises: the chart up to the failure, then the traceback of the learner's
+    own frames, none of the course's."""
+    base, root = lab
+    name = scratch_notebook(root, "failing_program.ipynb", "import asyncio\nfrom helpers import trace",
+                            FAILING_PROGRAM)
+    page = open_notebook(browser, base, name)
+    try:
+        run_all_until_done(page, 2)
+        cell = page.locator(f"{PANEL} .jp-CodeCell").nth(1)
+        outputs = cell.locator(".jp-OutputArea-output")
+        kinds = outputs.evaluate_all("""(nodes) => nodes.map(n =>
+            n.querySelector('img') ? 'image' : (n.getAttribute('data-mime-type') || ''))""")
+        assert "image" in kinds and "application/vnd.jupyter.stderr" in kinds, kinds
+        chart, error = kinds.index("image"), kinds.index("application/vnd.jupyter.stderr")
+        assert chart < error, f"the chart is not shown before the traceback: {kinds}"
+        page.wait_for_function("(img) => img.complete && img.naturalWidth > 0",
+                               arg=outputs.nth(chart).locator("img").element_handle())
+        traceback = outputs.nth(error).inner_text()
+        cell.locator(".jp-OutputArea").screenshot(path=str(ARTIFACTS / "failing-program.png"))
+        assert "ValueError: the server said no" in traceback, traceback
+        assert re.search(r"Cell In\[\d+\], line 3, in fetch", traceback), traceback   # the learner's raise
+        assert re.search(r"Cell In\[\d+\], line 8, in main", traceback), traceback    # where main() awaited it
+        assert 'raise ValueError("the server said no")' in traceback, traceback
+        for internal in ("helpers/", "helpers\\", "CoroutineProxy", "run_traced", "proxy.py", "recorder.py"):
+            assert internal not in traceback, f"the course's own frame {internal!r} in:\n{traceback}"
+    finally:
+        page.close()
+
+
+PLAYER_PROGRAM = """\
+async def job(s):
+    await asyncio.sleep(s)
+
+async def main():
+    await asyncio.gather(job(1), job(2))
+
+t = await trace(main())
+t.replay()"""
+
+
+def test_player_first_step(lab, browser):
+    """`t.replay()` opens on step 1: the caption and the slider both say so, and the frame is drawn."""
+    base, root = lab
+    name = scratch_notebook(root, "player_first_step.ipynb", "import asyncio\nfrom helpers import trace",
+                            PLAYER_PROGRAM)
+    page = open_notebook(browser, base, name)
+    try:
+        run_all_until_done(page, 2)
+        player = page.locator(f"{PANEL} .asyncio-replay")
+        player.wait_for(timeout=30_000)
+        page.wait_for_function("""() => Array.from(document.querySelectorAll('.asyncio-replay img'))
+            .some(img => img.offsetParent !== null && img.complete && img.naturalWidth > 0)""", timeout=30_000)
+        caption = player.locator("b", has_text="step ").filter(visible=True)
+        assert caption.count() == 1, caption.all_inner_texts()
+        words = caption.first.inner_text()
+        readout = player.locator(".widget-readout").first.inner_text().strip()
+        handle = player.locator(".noUi-handle").first
+        value = handle.get_attribute("aria-valuenow")
+        player.screenshot(path=str(ARTIFACTS / "player-first-step.png"))
+        assert re.match(r"step 1 of \d+ · 0\.00 s$", words), words
+        assert readout == "1", readout
+        assert value is not None and float(value) == 1, value            # the slider's own position
     finally:
         page.close()
 
