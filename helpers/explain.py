@@ -13,6 +13,11 @@ from typing import Any, Iterator
 
 from .model import Trace
 
+# A step's real time is noted in words only from here on. The chart draws every stall of 0.1 s and
+# more (model.STALL_SECONDS), but a busy machine can hold a plain step that long by itself, and
+# the words are stored in the notebooks: a blocking call a learner writes is longer than this.
+NOTE_SECONDS = 0.5
+
 
 def explain_ending(trace: Trace, file: Any = None) -> None:
     """Tell the learner, in words, how the run ended if not plainly, and what blocked the loop."""
@@ -39,7 +44,7 @@ def explain_ending(trace: Trace, file: Any = None) -> None:
             names = [trace.tasks[t].name for t in cycle] + [trace.tasks[cycle[0]].name]
             say(f"Stuck since {since:.2f} s: {names[0]} waits on " + ", which waits on ".join(names[1:])
                 + ". Tasks waiting on each other never finish (unless something cancels them).")
-    for stall in trace.stalls[:3]:
+    for stall in [s for s in trace.stalls if s.real_duration >= NOTE_SECONDS][:3]:
         task = trace.tasks[stall.task]
         where = " > ".join(task.steps[stall.step].coroutines) or task.coroutine
         text = (f"Note: {task.name} held the loop for {stall.real_duration:.1f} s of real time in one step"

@@ -29,7 +29,7 @@ What to do in a notebook:
 def allow_asyncio_run(quiet: bool = False) -> None:
     """Apply nest_asyncio2 so that ``asyncio.run(...)`` works inside a notebook cell.
 
-    nest_asyncio2 (the maintained fork of the archived nest_asyncio, with the
+    nest_asyncio2 (a maintained community fork of the archived nest_asyncio, with the
     same API) makes the kernel's running loop *re-entrant*: ``asyncio.run``
     then runs the coroutine on the kernel's own loop instead of refusing.
     """
@@ -39,11 +39,14 @@ def allow_asyncio_run(quiet: bool = False) -> None:
     if not quiet:
         print("nest_asyncio2 applied. It patched:\n"
               "  * asyncio.run: runs the coroutine on the loop that is already running\n"
-              "    (the kernel's) instead of raising RuntimeError;\n"
+              "    (the kernel's) instead of raising RuntimeError; it no longer makes a new loop,\n"
+              "    cancels leftover tasks, shuts down async generators or closes the loop;\n"
               "  * that loop's run_until_complete / run_forever / _run_once: they may now be called\n"
-              "    while the loop is running, one run nested inside another;\n"
-              "  * asyncio.Task and asyncio.Future: replaced by their pure-Python versions, which\n"
-              "    tolerate being stepped from inside a nested run.\n"
+              "    while the loop is running, one run nested inside another, so other tasks can run\n"
+              "    inside what looks like a plain call;\n"
+              "  * up to Python 3.13, asyncio.Task and asyncio.Future: replaced by their pure-Python\n"
+              "    versions (from 3.14 on, asyncio's own classes stay, and the current task is swapped\n"
+              "    around each callback instead).\n"
               "The patch lasts until the kernel restarts.")
 
 
