@@ -135,6 +135,8 @@ def test_a_failing_program_shows_its_chart_then_a_traceback_of_the_learners_fram
         kinds[kinds.index("stream")] = "error"
         traceback = text_of(messages)
     assert "helpers/" not in traceback and "run_traced" not in traceback, traceback  # no frame of ours
+    # ... nor asyncio's frames that ours called: untraced, `await main()` has no run_until_complete
+    assert "run_until_complete" not in traceback and "Event loop stopped" not in traceback, traceback
     if name != "trace(main) instead of trace(main())":
         assert "broken" in traceback
         charts = [i for i, m in enumerate(messages)

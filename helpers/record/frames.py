@@ -7,10 +7,12 @@ a traced program's traceback the one it prints untraced.
 
 from __future__ import annotations
 
+import asyncio
 import os
 from typing import Any
 
 HELPERS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ASYNCIO_DIR = os.path.dirname(os.path.abspath(asyncio.__file__))
 
 
 def hide_own_frames(exc: BaseException | None, _seen: set[int] | None = None) -> None:
@@ -28,12 +30,20 @@ def hide_own_frames(exc: BaseException | None, _seen: set[int] | None = None) ->
 
 
 def without_own_frames(tb: Any) -> Any:
-    """The traceback `tb` with the helpers' frames unlinked (None if nothing else is left)."""
+    """The traceback `tb` with the helpers' frames unlinked (None if nothing else is left).
+
+    asyncio's frames that the helpers called (``run_until_complete`` driving the
+    traced run) go too: untraced, ``await main()`` has no such frame.
+    """
     head = None
     last = None
+    called_by_us = False
     while tb is not None:
         nxt = tb.tb_next
-        if not tb.tb_frame.f_code.co_filename.startswith(HELPERS_DIR):
+        filename = tb.tb_frame.f_code.co_filename
+        own = filename.startswith(HELPERS_DIR) or (called_by_us and filename.startswith(ASYNCIO_DIR))
+        called_by_us = own
+        if not own:
             if last is None:
                 head = tb
             else:
