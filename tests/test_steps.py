@@ -362,7 +362,7 @@ def test_many_steps_draw_the_first_columns_with_a_note():
         await asyncio.gather(*(worker() for _ in range(200)))
 
     trace = run_traced(main())
-    chart = trace.steps_chart()
+    chart = trace.steps_chart(group=False)      # a lane per task (past 60 tasks they are grouped)
     view = chart.view
     assert view.total == 1202 and len(view.columns) == MAX_COLUMNS and view.cut
     assert list(view.columns[:3]) == [0, 1, 2]
@@ -420,3 +420,39 @@ def test_a_task_that_yields_is_ready_from_its_own_step_and_the_real_clock_marks_
     assert own == [(column_of(trace, "Task-2", k - 1), False, column_of(trace, "Task-2", k)) for k in (1, 2)]
     idle = [j for j in view.jumps if j.time >= 0.05]  # the loop sat idle until main's timer
     assert idle[0].after == column_of(trace, "Task-1", 1) - 1
+
+
+def test_many_tasks_are_grouped_by_coroutine_in_the_step_view_too():
+    async def nap():
+        await asyncio.sleep(1)
+
+    async def main():
+        await asyncio.gather(*(nap() for _ in range(100)))
+
+    trace = run_traced(main())
+    chart = trace.steps_chart()
+    view = chart.density                   # column 0: main; 1-100: each nap's first step; 101-200: its last
+    assert [b.label for b in view.bands] == ["Task-1 main()", "nap() ×100"]
+    # (running, ready, waiting) in a column: a nap created in column 0 counts from column 1 on
+    assert view.at(0) == {"Task-1 main()": (1, 0, 0), "nap() ×100": (0, 0, 0)}
+    assert view.at(1) == {"Task-1 main()": (0, 0, 1), "nap() ×100": (1, 99, 0)}
+    assert view.at(50)["nap() ×100"] == (1, 50, 49)      # 49 asleep, 50 still queued for their first step
+    assert view.at(100)["nap() ×100"] == (1, 0, 99)
+    assert view.at(150)["nap() ×100"] == (1, 50, 0)      # woken together by their timers; 49 have ended
+    assert view.at(201)["nap() ×100"] == (0, 0, 0)
+    assert int(view.bands[1].ends["result"].sum()) == 100
+    ax = chart.figure.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Task-1 main()", "nap() ×100"]
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["running", "ready", "waiting", "result", "all of a band's tasks", "the clock moves"]
+    assert "wakes up" not in legend                      # no arrows between bands: none in the legend
+    assert trace.steps_chart(group=False).density is None
+    both = trace.chart(steps=True)
+    assert both.density is not None and [len(ax.get_yticks()) for ax in both.figure.axes[:2]] == [2, 2]
+
+
+def test_the_step_views_legend_lists_only_the_marks_drawn():
+    trace = run_traced(notebook_05())
+    legend = lambda chart: [t.get_text() for t in chart.figure.axes[0].get_legend().get_texts()]  # noqa: E731
+    assert "wakes up" in legend(trace.steps_chart())
+    assert "wakes up" not in legend(trace.steps_chart(links=False))

@@ -4,9 +4,13 @@ Solid bars are steps (the task is *running*), light hatched bars are *ready*
 (queued, waiting for its turn), thin grey bars are *waiting*, labelled with
 what the task waits on. A marker ends each lane: a green dot for a result, a
 red cross for an exception, a grey square for a cancellation. Arrows show
-wake-ups: a step of one task resolved what another one awaited.
+wake-ups: a step of one task resolved what another one awaited. The legend lists the
+marks the chart draws, and only those.
 
-All bars of one kind are one `PolyCollection`, so 100,000 spans draw fast.
+All bars of one kind are one collection, so 100,000 spans draw fast: where a lane has more bars
+than pixels, those that touch within half a pixel are drawn as one, and past `MERGE_FROM` bars
+the collection is one path. Past
+`density.GROUP_ABOVE` tasks the chart groups the lanes by coroutine (`helpers.draw.density`).
 Nothing here touches pyplot: a `Chart` owns its `Figure`, and a notebook shows
 it through `_repr_png_` (its text form is a one-line summary, stable for nbval).
 """
@@ -18,10 +22,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
-from matplotlib.collections import PolyCollection
+from matplotlib.collections import PathCollection, PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.path import Path
 
 from ..model import paused_gc
 
@@ -33,6 +38,7 @@ READY = "#f4a340"
 WAITING = "#d5d8dc"
 LOOP_BUSY = "#333333"
 STALL = "#d62728"
+STUCK = "#f6c9c9"        # a deadlock: waits that would have gone on forever (edged in STALL)
 LINK = "#7b3fa0"
 REAL_TIME = "#e3f0fb"   # a virtual-clock stretch that passed in real time
 AWAIT_CHAIN = "#b9d3ea"  # under a lane: inside which awaited coroutine the task is suspended
@@ -42,6 +48,7 @@ END_MARKERS = {"result": ("o", "#2ca02c"), "exception": ("X", "#d62728"), "cance
 
 MAX_LABELLED_LANES = 40
 MAX_LINKS = 200
+MERGE_FROM = 5_000       # a kind of bar with more rows than this: those touching within half a pixel are merged
 
 
 @dataclass
@@ -92,6 +99,50 @@ def collect_spans(trace: "Trace", upto: float | None = None,
     return Spans(as_array(running), as_array(ready), as_array(waiting), labels)
 
 
+def time_axis(trace: "Trace", xmax: float | None = None) -> float:
+    """Where the time axis ends (seconds): the run's end, with room past it for a deadlock's waits."""
+    end = xmax if xmax is not None else (trace.duration or 1.0)  # a run that took no time still gets an axis
+    if trace.deadlock and xmax is None:
+        end *= 1.35  # room to show the stuck tasks waiting on past the end
+    return end * 1.04
+
+
+def new_figure(lanes: int, width: float, fast: bool) -> tuple[Figure, Any]:
+    """A chart's figure and axes, its height from its number of lanes (all of them past 40: 11 in)."""
+    labelled = lanes <= MAX_LABELLED_LANES
+    height = min(1.2 + 0.38 * lanes, 11.0) if labelled else 11.0
+    fig = Figure(figsize=(width, height), dpi=72 if fast else 100, layout=None if fast else "constrained")
+    ax = fig.add_subplot()
+    if fast:  # constrained layout draws everything twice to measure it
+        fig.subplots_adjust(left=0.2, right=0.84, top=1 - 0.45 / height, bottom=0.55 / height)
+    return fig, ax
+
+
+def _merged(rows: np.ndarray, min_width: float, gap: float) -> np.ndarray:
+    """Rows of (lane, start, end), in lane order, with those of one lane that overlap or touch
+    (within `gap`, once widened to `min_width`) merged into one: the same pixels, far fewer bars."""
+    if len(rows) <= MERGE_FROM:
+        return rows
+    y, x0 = rows[:, 0], rows[:, 1]
+    x1 = np.maximum(rows[:, 2], x0 + min_width)
+    first = np.ones(len(rows), dtype=bool)
+    first[1:] = (y[1:] != y[:-1]) | (x0[1:] > x1[:-1] + gap)
+    starts = np.flatnonzero(first)
+    return np.column_stack([y[starts], np.minimum.reduceat(x0, starts), np.maximum.reduceat(x1, starts)])
+
+
+def _collection(verts: np.ndarray, **style: Any) -> Any:
+    """Bars as one collection. Past MERGE_FROM of them, one path holding them all: matplotlib
+    makes an object of each bar's path and Agg draws them one at a time, 3 times slower (the
+    bars' edges are then smoothed once for their union, not once per bar)."""
+    if len(verts) <= MERGE_FROM:
+        return PolyCollection(verts, **style)
+    closed = np.concatenate([verts, verts[:, :1]], axis=1).reshape(-1, 2)
+    codes = np.tile(np.array([Path.MOVETO, Path.LINETO, Path.LINETO, Path.LINETO, Path.CLOSEPOLY],
+                             dtype=Path.code_type), len(verts))
+    return PathCollection([Path(closed, codes)], **style)
+
+
 def _bars(lane_start_end: np.ndarray, height: float, min_width: float) -> np.ndarray:
     """Rectangle vertices (n, 4, 2) for rows of (lane, start, end)."""
     y, x0, x1 = lane_start_end[:, 0], lane_start_end[:, 1], lane_start_end[:, 2]
@@ -107,7 +158,7 @@ def draw_gantt(trace: "Trace", *, ax: Any = None, loop_lane: bool = False,
                now: float | None = None, xmax: float | None = None, width: float = 9.0,
                highlight: int | None = None, fast: bool = False,
                steps_shown: Sequence[int] | None = None, awaits: bool | None = None,
-               xpad: float = 0.02) -> Figure:
+               xpad: float = 0.02, group: bool | None = None, density: Any = None) -> Figure:
     """Draw `trace` as a Gantt chart and return the figure.
 
     loop_lane: add a lane for the event loop itself (busy / idle, stalls in red).
@@ -120,39 +171,41 @@ def draw_gantt(trace: "Trace", *, ax: Any = None, loop_lane: bool = False,
     xpad: room left of 0 s, as a fraction of the time axis, so that marks at 0 s clear the y axis.
     awaits: under each lane, the chain of the program's own coroutines the task is suspended
     in (``main > others``), one row per depth (default: when some task awaits a coroutine).
+    group: lanes of one coroutine grouped into a band, shaded by how many of its tasks were
+    running / ready / waiting (`helpers.draw.density`); default: past `GROUP_ABOVE` tasks,
+    except in the replay's frames (`steps_shown`, `highlight`), which need a lane per task.
+    density: the `DensityView` to draw (built from the trace if not given): grouped.
     """
+    if density is not None or wants_groups(trace, group, steps_shown, highlight):
+        from .density import draw_density
+        return draw_density(trace, view=density, ax=ax, loop_lane=loop_lane, title=title, upto=upto,
+                            now=now, xmax=xmax, width=width, fast=fast, xpad=xpad)
     n_tasks = len(trace.tasks)
     offset = 1 if loop_lane else 0
     lanes = max(n_tasks + offset + len(trace.resources), 1)
     labelled = lanes <= MAX_LABELLED_LANES
     if ax is None:
-        height = min(1.2 + 0.38 * lanes, 11.0) if labelled else 11.0
-        fig = Figure(figsize=(width, height), dpi=72 if fast else 100,
-                     layout=None if fast else "constrained")
-        ax = fig.add_subplot()
-        if fast:  # constrained layout draws everything twice to measure it
-            fig.subplots_adjust(left=0.2, right=0.84, top=1 - 0.45 / height, bottom=0.55 / height)
+        fig, ax = new_figure(lanes, width, fast)
     else:
         fig = ax.figure
-    end = xmax if xmax is not None else (trace.duration or 1.0)  # a run that took no time still gets an axis
-    if trace.deadlock and xmax is None:
-        end *= 1.35  # room to show the stuck tasks waiting on past the end
-    span = end * 1.04
+    span = time_axis(trace, xmax)
     min_width = span * (0.004 if labelled else 0.001)
     spans = collect_spans(trace, upto, steps_shown)
     bar = 0.62 if labelled else 0.9
+    gap = span * 0.5 / (fig.get_figwidth() * 0.75 * fig.dpi)   # half a pixel, in seconds
 
-    def lanes_of(rows: np.ndarray) -> np.ndarray:
-        rows = rows.copy()
+    def lanes_of(rows: np.ndarray, widen: float = 0.0) -> np.ndarray:
+        rows = _merged(rows, widen, gap).copy()
         rows[:, 0] += offset
         return rows
 
-    ax.add_collection(PolyCollection(_bars(lanes_of(spans.waiting), bar * 0.35, 0.0),
-                                     facecolors=WAITING, edgecolors="none", zorder=1))
-    ax.add_collection(PolyCollection(_bars(lanes_of(spans.ready), bar, 0.0), facecolors="none",
-                                     edgecolors=READY, hatch="////", linewidths=0.0, zorder=2))
-    ax.add_collection(PolyCollection(_bars(lanes_of(spans.running), bar, min_width),
-                                     facecolors=RUNNING, edgecolors="none", zorder=3))
+    # (the axis's limits are set below: the data's would cost as much as drawing 100,000 bars)
+    ax.add_collection(_collection(_bars(lanes_of(spans.waiting), bar * 0.35, 0.0),
+                                  facecolors=WAITING, edgecolors="none", zorder=1), autolim=False)
+    ax.add_collection(_collection(_bars(lanes_of(spans.ready), bar, 0.0), facecolors="none",
+                                  edgecolors=READY, hatch="////", linewidths=0.0, zorder=2), autolim=False)
+    ax.add_collection(_collection(_bars(lanes_of(spans.running, min_width), bar, min_width),
+                                  facecolors=RUNNING, edgecolors="none", zorder=3), autolim=False)
     if labelled:
         _label_waits(ax, fig, spans.waiting_labels, offset, span)
     if awaits is None:
@@ -166,11 +219,11 @@ def draw_gantt(trace: "Trace", *, ax: Any = None, loop_lane: bool = False,
         links = labelled
     if links:
         _wake_links(ax, trace, offset, upto, span, steps_shown)
-    if trace.deadlock and (upto is None or upto >= trace.duration):
+    if upto is None or upto >= trace.duration:
         _stuck(ax, trace, offset, bar, span)
     _run_marks(ax, trace, upto)
     if trace.resources:
-        _resource_lanes(ax, fig, trace, offset + n_tasks, upto, span)
+        _resource_lanes(ax, fig.get_figwidth() * 0.75, trace, offset + n_tasks, upto, span)
     if highlight is not None:
         ax.axhspan(highlight + offset - 0.5, highlight + offset + 0.5, color="#fff3c4", zorder=0)
     if now is not None:
@@ -193,8 +246,28 @@ def draw_gantt(trace: "Trace", *, ax: Any = None, loop_lane: bool = False,
         ax.spines[side].set_visible(False)
     if title:
         ax.set_title(title, fontsize=11, loc="left", parse_math=False)
-    _legend(ax, trace, loop_lane)
+    whole = spans if upto is None and steps_shown is None else collect_spans(trace)
+    kinds = [len(whole.running) > 0, len(whole.ready) > 0, bool(np.any(whole.waiting[:, 2] > whole.waiting[:, 1]))]
+    marks = [*(kind for kind, shown in zip(("running", "ready", "waiting"), kinds) if shown),
+             *(outcome for outcome in END_MARKERS if any(t.outcome == outcome for t in trace.tasks))]
+    if links and trace.links:
+        marks.append("wakes up")
+    if awaits and any(len(s.coroutines) > 1 and s.waits_on for t in trace.tasks for s in t.steps):
+        marks.append("awaits")
+    if stuck_tasks(trace):
+        marks.append("stuck")
+    legend(ax, trace, marks, loop_lane)
     return fig
+
+
+def wants_groups(trace: "Trace", group: bool | None, steps_shown: Sequence[int] | None = None,
+                 highlight: int | None = None) -> bool:
+    """Whether the time chart groups its lanes by coroutine (`group`, or by default past GROUP_ABOVE
+    tasks, except in the replay's frames, which mark one task's lane)."""
+    if group is not None:
+        return group
+    from .density import GROUP_ABOVE
+    return steps_shown is None and highlight is None and len(trace.tasks) > GROUP_ABOVE
 
 
 def _run_marks(ax: Any, trace: "Trace", upto: float | None) -> None:
@@ -242,7 +315,7 @@ def _await_chains(ax: Any, fig: Figure, trace: "Trace", offset: int, upto: float
     inches_per_second = fig.get_figwidth() * 0.75 / span
     bars = np.array([(lane + offset + 0.17 + 0.13 * depth, a, b) for lane, depth, a, b, _ in rows], dtype=float)
     ax.add_collection(PolyCollection(_bars(bars, 0.1, span * 0.002), facecolors=AWAIT_CHAIN,
-                                     edgecolors="white", linewidths=0.6, zorder=2))
+                                     edgecolors="white", linewidths=0.6, zorder=2), autolim=False)
     for (lane, depth, a, b, name), (y, _, _) in zip(rows, bars):
         if (b - a) * inches_per_second >= 0.055 * len(name) + 0.1:
             ax.text((a + b) / 2, y, name, ha="center", va="center", fontsize=6.5, color="#24496b",
@@ -268,11 +341,11 @@ def resource_steps(resource: Any, upto: float | None, end: float) -> list[tuple[
     return rows
 
 
-def _resource_lanes(ax: Any, fig: Figure, trace: "Trace", first_lane: int, upto: float | None,
+def _resource_lanes(ax: Any, inches: float, trace: "Trace", first_lane: int, upto: float | None,
                     span: float) -> None:
     """Under the tasks: a Queue's size (and its maxsize), a Semaphore's free slots, who holds
     a Lock or Condition, when an Event was set; the tasks waiting on each, by name."""
-    inches_per_second = fig.get_figwidth() * 0.75 / span
+    inches_per_second = inches / span
     for r, resource in enumerate(trace.resources):
         lane = first_lane + r
         rows = resource_steps(resource, upto, trace.duration)
@@ -318,15 +391,22 @@ def _label_waits(ax: Any, fig: Figure, labels: list[tuple[int, float, float, str
                     fontsize=7.5, color="#555555", zorder=4, clip_on=True, parse_math=False)
 
 
+def stuck_tasks(trace: "Trace") -> list[tuple[int, str]]:
+    """(task id, what it waits on) of each task a deadlock left waiting forever (the recorder
+    cancelled them at the end of the run)."""
+    if not trace.deadlock:
+        return []
+    return [(lane, task.steps[-2].waits_on) for lane, task in enumerate(trace.tasks)
+            if task.outcome == "cancelled" and task.finished == trace.duration and len(task.steps) > 1]
+
+
 def _stuck(ax: Any, trace: "Trace", offset: int, bar: float, span: float) -> None:
     """A deadlock: the stuck tasks' waits go on to the edge, as they would have forever."""
-    for lane, task in enumerate(trace.tasks):
-        if task.outcome == "cancelled" and task.finished == trace.duration and len(task.steps) > 1:
-            waits_on = task.steps[-2].waits_on
-            ax.add_patch(_rect(trace.duration, span, lane + offset, bar * 0.35, "none",
-                               edgecolor=STALL, hatch="xx"))
-            ax.text(span, lane + offset - 0.2, f"stuck on {waits_on} (deadlock)", ha="right",
-                    va="bottom", fontsize=7.5, color=STALL, zorder=4, parse_math=False)
+    for lane, waits_on in stuck_tasks(trace):
+        ax.add_patch(_rect(trace.duration, span, lane + offset, bar * 0.35, STUCK, edgecolor=STALL,
+                           linewidth=0.8))
+        ax.text(span, lane + offset - 0.2, f"stuck on {waits_on} (deadlock)", ha="right",
+                va="bottom", fontsize=7.5, color=STALL, zorder=4, parse_math=False)
 
 
 def _end_markers(ax: Any, trace: "Trace", offset: int, upto: float | None, labelled: bool,
@@ -346,7 +426,7 @@ def _loop_lane(ax: Any, trace: "Trace", bar: float, min_width: float, upto: floa
     busy = [(0, a, b) for a, b in trace.busy() if upto is None or a <= upto]
     if busy:
         ax.add_collection(PolyCollection(_bars(np.array(busy, dtype=float), bar, min_width),
-                                         facecolors=LOOP_BUSY, edgecolors="none", zorder=3))
+                                         facecolors=LOOP_BUSY, edgecolors="none", zorder=3), autolim=False)
     for stall in trace.stalls:
         step = trace.tasks[stall.task].steps[stall.step]
         if upto is not None and step.start > upto:
@@ -378,26 +458,43 @@ def _wake_links(ax: Any, trace: "Trace", offset: int, upto: float | None, span: 
                     zorder=6)
 
 
-def _legend(ax: Any, trace: "Trace", loop_lane: bool) -> None:
-    handles = [Patch(facecolor=RUNNING, label="running"),
-               Patch(facecolor="none", edgecolor=READY, hatch="////", label="ready"),
-               Patch(facecolor=WAITING, label="waiting")]
-    outcomes = {t.outcome for t in trace.tasks}
-    for outcome, (marker, colour) in END_MARKERS.items():
-        if outcome in outcomes:
-            handles.append(Line2D([], [], marker=marker, color=colour, linestyle="none", label=outcome))
-    if trace.links:
-        handles.append(Line2D([], [], color=LINK, marker=">", label="wakes up"))
+def legend_handles() -> dict[str, Any]:
+    """Every mark a time chart can draw, as a legend entry, in the legend's order."""
+    return {
+        "running": Patch(facecolor=RUNNING, label="running"),
+        "ready": Patch(facecolor="none", edgecolor=READY, hatch="////", label="ready"),
+        "waiting": Patch(facecolor=WAITING, label="waiting"),
+        **{outcome: Line2D([], [], marker=marker, color=colour, linestyle="none", label=outcome)
+           for outcome, (marker, colour) in END_MARKERS.items()},
+        "stuck": Patch(facecolor=STUCK, edgecolor=STALL, linewidth=0.8, label="stuck forever\n(deadlock)"),
+        "wakes up": Line2D([], [], color=LINK, marker=">", label="wakes up"),
+        "loop busy": Patch(facecolor=LOOP_BUSY, label="loop busy"),
+        "stall": Patch(facecolor=STALL, label="blocked the loop"),
+        "real time": Patch(facecolor=REAL_TIME, label="real time: outside\nwork in flight"),
+        "resources": Patch(facecolor=RESOURCE, label="queue size / free slots,\nheld lock, set event"),
+        "awaits": Patch(facecolor=AWAIT_CHAIN, label="suspended inside\nthis coroutine"),
+        "interrupted": Line2D([], [], color=STALL, label="interrupted"),
+        "band": Line2D([], [], color="#9aa3ad", linestyle=(0, (1, 2)), label="all of a band's tasks"),
+    }
+
+
+def legend(ax: Any, trace: "Trace", marks: list[str], loop_lane: bool) -> None:
+    """The legend of the marks drawn: `marks` names the task marks (running ... stuck), the
+    marks of the run as a whole (the loop's lane, real time, resources, an interrupt) are added here.
+
+    A frame cut at some moment (live, replay) lists what the whole chart draws, so its
+    layout does not change from frame to frame.
+    """
+    marks = list(marks)
     if loop_lane:
-        handles.append(Patch(facecolor=LOOP_BUSY, label="loop busy"))
+        marks += ["loop busy"] + (["stall"] if trace.stalls else [])
     if trace.real_time:
-        handles.append(Patch(facecolor=REAL_TIME, label="real time: outside\nwork in flight"))
+        marks.append("real time")
     if trace.resources:
-        handles.append(Patch(facecolor=RESOURCE, label="queue size / free slots,\nheld lock, set event"))
-    if any(len(s.coroutines) > 1 for t in trace.tasks for s in t.steps):
-        handles.append(Patch(facecolor=AWAIT_CHAIN, label="suspended inside\nthis coroutine"))
+        marks.append("resources")
     if trace.interrupted is not None:
-        handles.append(Line2D([], [], color=STALL, label="interrupted"))
+        marks.append("interrupted")
+    handles = [handle for name, handle in legend_handles().items() if name in marks]
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
 
 
@@ -409,10 +506,19 @@ def figure_png(figure: Figure) -> bytes:
 
 
 class Chart:
-    """A drawn Gantt chart: shows itself in a notebook, saves to PNG."""
+    """A drawn Gantt chart: shows itself in a notebook, saves to PNG.
+
+    `density` is what a grouped chart draws (`helpers.draw.density.DensityView`), else None.
+    """
 
     def __init__(self, trace: "Trace", **options: Any) -> None:
         self.trace = trace
+        self.density = options.get("density")
+        if self.density is None and wants_groups(trace, options.get("group"), options.get("steps_shown"),
+                                                 options.get("highlight")):
+            from .density import density_view
+            self.density = options["density"] = density_view(trace, upto=options.get("upto"),
+                                                             xmax=options.get("xmax"))
         self.figure = draw_gantt(trace, **options)
         self.text = f"<Gantt chart: {trace.summary()}>"
 
@@ -436,11 +542,12 @@ def side_by_side(*traces: "Trace", titles: list[str] | None = None, height: floa
     chart.figure = Figure(figsize=(6.5 * len(traces), height), layout="constrained")
     axes = chart.figure.subplots(1, len(traces), squeeze=False)[0]
     end = max(t.duration for t in traces)
-    lanes = max(len(t.tasks) for t in traces)
+    lanes = max([len(t.tasks) for t in traces if not wants_groups(t, None)], default=0)
     for i, (ax, trace) in enumerate(zip(axes, traces)):
         title = titles[i] if titles else f"{trace.tasks[0].coroutine}(): {trace.duration:g} s"
         draw_gantt(trace, ax=ax, xmax=end, title=title)
-        ax.set_ylim(lanes - 0.5, -0.5)
+        if not wants_groups(trace, None):   # (a grouped chart's bands have heights of their own)
+            ax.set_ylim(lanes - 0.5, -0.5)
         if i < len(traces) - 1:
             ax.get_legend().remove()  # one legend is enough
     labels = titles or (["left", "right"] if len(traces) == 2 else [f"#{n + 1}" for n in range(len(traces))])

@@ -12,7 +12,8 @@ different columns.
 
 `step_view(trace)` builds what is drawn as plain data (`StepView`), which tests read;
 `draw_steps` draws it with one collection per kind of mark. Past `MAX_COLUMNS` steps only the
-first ones are drawn, with a note on the figure.
+first ones are drawn, with a note on the figure. Past `density.GROUP_ABOVE` tasks the lanes of one
+coroutine are grouped into a band (`helpers.draw.density`); the legend lists the marks drawn.
 """
 
 from __future__ import annotations
@@ -24,11 +25,10 @@ import numpy as np
 from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from .gantt import (END_MARKERS, LINK, MAX_LABELLED_LANES, READY, RUNNING, WAITING, Chart, _bars,
-                    draw_gantt)
+from .gantt import (END_MARKERS, LINK, MAX_LABELLED_LANES, READY, RUNNING, WAITING, Chart, _bars, draw_gantt,
+                    legend_handles)
 
 if TYPE_CHECKING:
     from ..model import Trace
@@ -179,14 +179,19 @@ def step_view(trace: "Trace", max_columns: int = MAX_COLUMNS) -> StepView:
 
 def draw_steps(trace: "Trace", *, ax: Any = None, view: StepView | None = None,
                max_columns: int = MAX_COLUMNS, links: bool = True, title: str | None = None,
-               width: float = 9.0) -> Figure:
+               width: float = 9.0, group: bool | None = None, density: Any = None) -> Figure:
     """Draw the loop's steps of `trace`, one column per step, and return the figure.
 
     view: the `StepView` to draw (built from the trace if not given).
     links: draw the wake-up arrows.
+    group: lanes of one coroutine grouped into a band (default: past `density.GROUP_ABOVE` tasks);
+    density: the grouped view to draw (`density.step_density`), grouped.
     """
     if view is None:
         view = step_view(trace, max_columns)
+    if density is not None or wants_groups(view, group):
+        from .density import draw_step_density
+        return draw_step_density(trace, view, density, ax=ax, title=title, width=width)
     n = len(view.columns)
     lanes = max(len(view.lanes), 1)
     labelled = lanes <= MAX_LABELLED_LANES
@@ -227,10 +232,11 @@ def draw_steps(trace: "Trace", *, ax: Any = None, view: StepView | None = None,
     ax.set_ylim(lanes - 0.5, -0.5)
     names = view.lanes or [""]
     if labelled:
-        ax.set_yticks(range(lanes), names, fontsize=9)
+        ax.set_yticks(range(lanes), names, fontsize=9, parse_math=False)
     else:
         stride = max(1, lanes // 20)
-        ax.set_yticks(range(0, lanes, stride), [names[i] for i in range(0, lanes, stride)], fontsize=7)
+        ax.set_yticks(range(0, lanes, stride), [names[i] for i in range(0, lanes, stride)], fontsize=7,
+                      parse_math=False)
     ax.xaxis.set_major_locator(MaxNLocator(nbins=12, integer=True, min_n_ticks=1))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{int(round(x)) + 1}"))
     ax.set_xlabel("the loop's steps, in the order it ran them (one task runs in each)")
@@ -241,9 +247,23 @@ def draw_steps(trace: "Trace", *, ax: Any = None, view: StepView | None = None,
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     if title:   # (room above the axes for the clock's labels)
-        ax.set_title(title, fontsize=11, loc="left", pad=14 if n else 6)
-    _legend(ax, view)
+        ax.set_title(title, fontsize=11, loc="left", pad=14 if n else 6, parse_math=False)
+    marks = [kind for kind, rows in (("running", running), ("ready", ready), ("waiting", waiting)) if len(rows)]
+    marks += sorted({o for _, _, o in view.finished}, key=list(END_MARKERS).index)
+    if links and view.arrows:
+        marks.append("wakes up")
+    if view.jumps:
+        marks.append("the clock moves")
+    legend(ax, marks)
     return fig
+
+
+def wants_groups(view: StepView, group: bool | None) -> bool:
+    """Whether the step view groups its lanes by coroutine (`group`, or by default past GROUP_ABOVE tasks)."""
+    if group is not None:
+        return group
+    from .density import GROUP_ABOVE
+    return len(view.lanes) > GROUP_ABOVE
 
 
 def _label_waits(ax: Any, fig: Figure, view: StepView, n: int) -> None:
@@ -253,7 +273,7 @@ def _label_waits(ax: Any, fig: Figure, view: StepView, n: int) -> None:
         a = w.after + BAR / 2
         if (w.until - a) * inches_per_column >= 0.065 * len(w.label) + 0.1:
             ax.text((a + w.until) / 2, w.lane - 0.2, w.label, ha="center", va="bottom", fontsize=7.5,
-                    color="#555555", zorder=4, clip_on=True)
+                    color="#555555", zorder=4, clip_on=True, parse_math=False)
             shown += 1
             if shown >= MAX_WAIT_LABELS:
                 break
@@ -295,46 +315,51 @@ def _arrows(ax: Any, view: StepView, bar: float) -> None:
               units="dots", width=1.6, headwidth=5, headlength=6, headaxislength=5.5, zorder=6)
 
 
-def _legend(ax: Any, view: StepView) -> None:
-    handles = [Patch(facecolor=RUNNING, label="running"),
-               Patch(facecolor="none", edgecolor=READY, hatch="////", label="ready"),
-               Patch(facecolor=WAITING, label="waiting")]
-    outcomes = {o for _, _, o in view.finished}
-    for outcome, (marker, colour) in END_MARKERS.items():
-        if outcome in outcomes:
-            handles.append(Line2D([], [], marker=marker, color=colour, linestyle="none", label=outcome))
-    if view.arrows:
-        handles.append(Line2D([], [], color=LINK, marker=">", label="wakes up"))
-    if view.jumps:
-        handles.append(Line2D([], [], color=CLOCK, linestyle=(0, (3, 2)), label="the clock moves"))
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
+def legend(ax: Any, marks: list[str]) -> None:
+    """The legend of the marks drawn (`marks`: names of `gantt.legend_handles`, "the clock moves")."""
+    handles = {**legend_handles(),
+               "the clock moves": Line2D([], [], color=CLOCK, linestyle=(0, (3, 2)), label="the clock moves")}
+    ax.legend(handles=[handles[m] for m in marks], loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8,
+              frameon=False)
 
 
 class StepsChart(Chart):
     """A drawn step view (or, with the time chart above it, both): shows itself in a notebook."""
 
-    def __init__(self, trace: "Trace", *, max_columns: int = MAX_COLUMNS, **options: Any) -> None:
+    def __init__(self, trace: "Trace", *, max_columns: int = MAX_COLUMNS, group: bool | None = None,
+                 **options: Any) -> None:
         self.trace = trace
         self.view = step_view(trace, max_columns)
-        self.figure = draw_steps(trace, view=self.view, **options)
+        self.density = _step_density(trace, self.view, group)
+        self.figure = draw_steps(trace, view=self.view, density=self.density, group=group, **options)
         self.text = f"<loop steps chart: {trace.summary()}>"
 
 
+def _step_density(trace: "Trace", view: StepView, group: bool | None) -> Any:
+    """The grouped step view's data, if the step view is grouped; else None."""
+    if not wants_groups(view, group):
+        return None
+    from .density import step_density
+    return step_density(trace, view)
+
+
 def time_and_steps(trace: "Trace", *, max_columns: int = MAX_COLUMNS, title: str | None = None,
-                   width: float = 9.0, **options: Any) -> StepsChart:
+                   width: float = 9.0, group: bool | None = None, **options: Any) -> StepsChart:
     """The time chart (seconds) above, the loop's steps below: what happened inside each instant.
 
-    options go to the time chart (`draw_gantt`).
+    group: both grouped by coroutine (default: past `density.GROUP_ABOVE` tasks); options go to
+    the time chart (`draw_gantt`).
     """
     chart = StepsChart.__new__(StepsChart)
     chart.trace = trace
     chart.view = step_view(trace, max_columns)
+    chart.density = _step_density(trace, chart.view, group)
     lanes = max(len(trace.tasks), 1)
     one = min(1.5 + 0.38 * lanes, 7.0) if lanes <= MAX_LABELLED_LANES else 7.0
     chart.figure = Figure(figsize=(width, 2 * one + 0.3), dpi=100, layout="constrained")
     top, bottom = chart.figure.subplots(2, 1)
-    draw_gantt(trace, ax=top, title=title, width=width, **options)
-    draw_steps(trace, ax=bottom, view=chart.view, width=width,
+    draw_gantt(trace, ax=top, title=title, width=width, group=group, **options)
+    draw_steps(trace, ax=bottom, view=chart.view, density=chart.density, group=group, width=width,
                title="the same run, step by step: what happened inside each instant")
     chart.text = f"<Gantt chart and loop steps: {trace.summary()}>"
     return chart
