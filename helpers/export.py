@@ -49,8 +49,9 @@ def trace_to_json(trace: "Trace") -> dict[str, Any]:
                        "coroutines": list(s.coroutines),
                        "real_duration": _seconds(s.real_duration), "seq": s.seq} for s in t.steps],
         } for t in trace.tasks],
-        "links": [{"from": trace.tasks[l.waker].name, "to": trace.tasks[l.woken].name,
-                   "time": _seconds(l.time)} for l in trace.links],
+        "links": [{"from": trace.tasks[l.waker].name, "from_step": l.waker_step,
+                   "to": trace.tasks[l.woken].name, "to_step": l.woken_step,
+                   "time": _seconds(l.time), "direct": l.direct} for l in trace.links],
     }
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
 from .record.recorder import (CANCELLED, CREATED, EXCEPTION, NO_TASK, RESOURCE, RESULT, SCHEDULED,
-                              STEPPED, WIDTH, Recorder)
+                              STEPPED, THREAD, TIMER, WIDTH, Recorder)
 from .waits import describe_token, learner_chain
 
 OUTCOMES = {RESULT: "result", EXCEPTION: "exception", CANCELLED: "cancelled"}
@@ -61,12 +61,20 @@ class TaskTrace:
 
 @dataclass(slots=True)
 class WakeLink:
-    """A step of one task resolved what another task waited on."""
+    """A step of one task resolved what another task waited on, or queued what did.
+
+    Direct: the step itself resolved it (``set_result``, ``Event.set``, ``Queue.put``, a
+    ``Lock`` release, the task's own end). Not direct: the step queued a loop callback that
+    did, itself or through further callbacks (``asyncio.wait``, ``as_completed``, ``gather``,
+    a ``TaskGroup``, a done-callback, ``loop.call_soon(fut.set_result, ...)``); then the task
+    became ready later, when the last of those callbacks ran.
+    """
     waker: int          # task id
     waker_step: int
     woken: int
     woken_step: int
-    time: float
+    time: float         # when the woken task became ready
+    direct: bool = True
 
 
 @dataclass
@@ -213,11 +221,9 @@ def build_trace(rec: Recorder, clock: str, deadlock: str | None = None, *,
     links: list[WakeLink] = []
     keyed: list[tuple[Any, ...]] = []  # (perf, rank, index, then Event's fields): sorted when needed
     chains: dict[int, tuple[str, ...]] = {}
-    awaited_by: dict[int, Any] = {}   # task id -> what its last step yielded
     words: dict[tuple[int, Any], str] = {}   # (chain, token) -> what the task waits on, in words
     end_time = 0.0
     last_perf = p0
-    ended: dict[int, int] = {}   # task id -> n: it was the n-th task to end, so far
     seq, last_start, nested = 0, p0, False
     shared = [ResourceTrace(i, name, kind) for i, (name, kind)
               in enumerate(zip(rec.resources.names, rec.resources.kinds))]
@@ -237,36 +243,36 @@ def build_trace(rec: Recorder, clock: str, deadlock: str | None = None, *,
             continue
         task = tasks[tid]
         if kind == SCHEDULED:
+            # a: the task whose step caused it (or NO_TASK), b: steps logged by then, chain_id: that
+            # step was still running (else it is the last one logged), extra: how (None: directly)
             if tid not in pending_ready:
-                if a == NO_TASK:  # woken by a loop callback: gather's, when a child's end completed it?
-                    a = _gather_completer(awaited_by.get(tid), ended, tasks)
-                pending_ready[tid] = (t, a)
+                pending_ready[tid] = (t, a, extra)
                 woken_step = len(task.steps)
                 if a not in (NO_TASK, tid) and woken_step > 0:
-                    # The waker's step is still running (set_result inside it: not logged yet),
-                    # or was its last one (it finished: logged just before its waiters wake).
-                    waker = tasks[a]
-                    waker_step = len(waker.steps) - (1 if waker.outcome is not None else 0)
-                    links.append(WakeLink(a, waker_step, tid, woken_step, t))
+                    waker = tasks[a].steps
+                    k = len(waker)
+                    while k and waker[k - 1].seq >= b:   # (seq is the log's order until the end)
+                        k -= 1
+                    waker_step = k if chain_id else k - 1
+                    if waker_step >= 0:
+                        links.append(WakeLink(a, waker_step, tid, woken_step, t, extra is None))
                 keyed.append((p, 1, index, t, tid, "ready", "", woken_step))
             continue
         end = a if virtual else b - p0
         end_time = max(end_time, end)
         last_perf = max(last_perf, b)
-        ready, waker = pending_ready.pop(tid, (t if not task.steps else None, NO_TASK))
+        ready, waker, how = pending_ready.pop(tid, (t if not task.steps else None, NO_TASK, None))
         step_index = len(task.steps)
         if chain_id not in chains:
             chains[chain_id] = learner_chain(rec.chain_codes[chain_id])
-        awaited = awaited_by.get(tid)   # what the task waited on until this step
         if kind == STEPPED:
-            awaited_by[tid] = extra
             said = (chain_id, extra)
             waits_on = words.get(said)
             if waits_on is None:
                 waits_on = words[said] = describe_token(rec, extra, chain_id)
         else:
             waits_on = ""
-        woken_by = _woken_by(rec, task, waker, tid, step_index, awaited, ready)
+        woken_by = _woken_by(rec, task, waker, how, tid, step_index)
         step = Step(t, end, t if ready is None else ready, woken_by, waits_on, chains[chain_id],
                     p - p0, b - p, seq)
         task.steps.append(step)
@@ -277,7 +283,7 @@ def build_trace(rec: Recorder, clock: str, deadlock: str | None = None, *,
         if kind == STEPPED:
             keyed.append((b, 1, index, end, tid, "waits", waits_on, step_index))
             if extra is None and tid not in pending_ready:  # yielded to the loop: queued at once
-                pending_ready[tid] = (end, tid)
+                pending_ready[tid] = (end, tid, None)
                 keyed.append((b, 2, index, end, tid, "ready", "", step_index + 1))
         else:
             outcome, detail = rec.exits[tid]
@@ -285,7 +291,6 @@ def build_trace(rec: Recorder, clock: str, deadlock: str | None = None, *,
             if live is not None and live.cancelled():
                 outcome, detail = CANCELLED, ""
             task.outcome, task.detail, task.finished = OUTCOMES[outcome], detail, end
-            ended[tid] = len(ended)
             text = task.outcome + (f": {detail}" if detail else "")
             keyed.append((b, 1, index, end, tid, "finished", text, step_index))
     if nested:
@@ -315,70 +320,15 @@ def _order_by_start(tasks: list[TaskTrace]) -> None:
         step.seq = n
 
 
-def _gather_completer(token: Any, ended: dict[int, int], tasks: list[TaskTrace]) -> int:
-    """The child task whose end completed a gather(), from the children ended so far; or NO_TASK.
-
-    Each child's end queues gather's callback, so the callbacks run in the order the children
-    ended. The one that completes gather is the first failing child's (without
-    return_exceptions), or else the last child's. When a child failed and ended before another
-    one, the log does not say which of the two it was (it has no return_exceptions): NO_TASK.
-    So is a child that is no task of this run (a Future, a nested gather: when its own
-    callbacks ran is not in the log).
-    """
-    if type(token) is tuple and token[0] == "timeout":
-        token = token[1]
-    if not (type(token) is tuple and token[0] == "gather"):
-        return NO_TASK
-    children = set(token[1])
-    if not children or any(type(c) is not int for c in children):
-        return NO_TASK
-    done = sorted((ended[c], c) for c in children if c in ended)
-    failed = [c for _, c in done if tasks[c].outcome != "result"]
-    if len(done) < len(children):   # completed before every child ended: by a failing one
-        return failed[0] if failed else NO_TASK
-    last = done[-1][1]
-    return last if not failed or failed[0] == last else NO_TASK
-
-
-def _woken_by(rec: Recorder, task: TaskTrace, waker: int, tid: int, step_index: int,
-              token: Any = None, ready: float | None = None) -> str:
+def _woken_by(rec: Recorder, task: TaskTrace, waker: int, how: str | None, tid: int, step_index: int) -> str:
     if step_index == 0:
         return f"created by {task.created_by}" if task.created_by else "created"
     if waker == tid:
         return "itself"
     if waker != NO_TASK:
         return rec.names[waker]
-    previous = task.steps[-1]
-    if ready is not None and _timer_fired(previous, _timer_delays(token), ready, rec.virtual):
+    if how == TIMER:
         return "timer"
-    if previous.waits_on.startswith("thread job"):
+    if how == THREAD:
         return "thread job"
     return "the loop"
-
-
-def _timer_delays(token: Any) -> list[float]:
-    """The delays of the timers a wait was set to end by: a sleep's, a timeout's (``wait_for``,
-    ``asyncio.timeout``), from what the task waited on (`Recorder.token`)."""
-    delays = []
-    while type(token) is tuple and token[0] == "timeout":
-        _, token, guard = token
-        delays.append(guard)
-    if type(token) is str and token.startswith("sleep("):
-        try:
-            delays.append(float(token[6:-1]))
-        except ValueError:
-            pass
-    return delays
-
-
-def _timer_fired(previous: Step, delays: list[float], ready: float, virtual: bool) -> bool:
-    """Was the task queued when one of its timers fell due? Not so when a loop callback cancelled
-    its sleep earlier (a TaskGroup's abort, for one): that was no timer."""
-    for delay in delays:   # the timer was set during the previous step: due from its start to its end
-        if virtual:   # timers fire exactly on time (a label keeps 6 digits of the delay)
-            slack = 1e-6 + 1e-9 * abs(ready)
-            if previous.start + delay - slack <= ready <= previous.end + delay + slack:
-                return True
-        elif ready >= previous.start + delay - 1e-3:   # on the real clock, never early
-            return True
-    return False

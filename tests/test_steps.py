@@ -10,6 +10,7 @@ import asyncio
 import subprocess
 import sys
 import textwrap
+import threading
 
 import pytest
 
@@ -124,13 +125,15 @@ def test_gather_is_completed_by_its_last_child_or_its_first_failing_one():
     assert links(trace) == [("Task-2", 1, "Task-1", 1)]
 
 
-def test_gather_is_not_credited_to_a_child_when_the_log_cannot_tell():
+def test_gather_is_credited_to_the_step_that_completed_it_whatever_it_gathers():
+    # gather's own callback completes it: the recorder knows which step queued that callback
     async def with_a_future():
         future = asyncio.get_running_loop().create_future()
 
         async def setter():
             await asyncio.sleep(3)
-            future.set_result(1)
+            future.set_result(1)          # its step 1: the last thing gather waited for
+            await asyncio.sleep(1)
 
         asyncio.create_task(setter())
         await asyncio.gather(job(1), future)
@@ -139,13 +142,184 @@ def test_gather_is_not_credited_to_a_child_when_the_log_cannot_tell():
         await asyncio.gather(asyncio.gather(job(1), job(3)), job(2))
 
     async def fails_first_ends_last_is_other():
-        # both end at 1 s, the failing one first: return_exceptions=True or not is not in the log
+        # both end at 1 s, the failing one first: with return_exceptions the other one completes it
         await asyncio.gather(job(1, fail=True), job(1), return_exceptions=True)
 
-    for program in (with_a_future, nested, fails_first_ends_last_is_other):
+    async def fails_first():
+        try:
+            await asyncio.gather(job(1, fail=True), job(1))
+        except ValueError:
+            pass
+
+    expected = {with_a_future: ("Task-2", 1), nested: ("Task-3", 1),
+                fails_first_ends_last_is_other: ("Task-3", 1), fails_first: ("Task-2", 1)}
+    for program, (waker, step) in expected.items():
         trace = run_traced(program())
-        assert trace.tasks[0].steps[1].woken_by == "the loop", program.__name__
-        assert trace.links == [], program.__name__
+        assert links(trace)[:1] == [(waker, step, "Task-1", 1)], program.__name__
+        assert trace.tasks[0].steps[1].woken_by == waker, program.__name__
+        assert not trace.links[0].direct, program.__name__     # through gather's callback
+
+
+# --- every wake-up, exactly: which step of which task woke which step of which ----------------
+
+def exact_links(trace):
+    return [(trace.tasks[l.waker].name, l.waker_step, trace.tasks[l.woken].name, l.woken_step, l.direct)
+            for l in trace.links]
+
+
+async def wake_by_wait():
+    tasks = [asyncio.create_task(job(2)), asyncio.create_task(job(3))]
+    await asyncio.wait(tasks)                                       # Task-3's end completes it
+    tasks = [asyncio.create_task(job(1)), asyncio.create_task(job(2))]
+    await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)  # Task-4's end completes it
+    await tasks[1]
+
+
+async def wake_by_as_completed():
+    tasks = [asyncio.create_task(job(2)), asyncio.create_task(job(1))]   # (it makes coroutines tasks in
+    for next_one in asyncio.as_completed(tasks):                          # an order of its own)
+        await next_one
+
+
+async def wake_by_task_group():
+    async with asyncio.TaskGroup() as group:
+        group.create_task(job(2))
+        group.create_task(job(1))
+
+
+async def wake_by_event():
+    event = asyncio.Event()
+
+    async def waiter():
+        await event.wait()
+
+    async def setter():
+        await asyncio.sleep(1)
+        event.set()                     # its step 1 wakes both waiters ...
+        await asyncio.sleep(1)          # ... and is not its last
+
+    tasks = [asyncio.create_task(waiter()), asyncio.create_task(waiter()), asyncio.create_task(setter())]
+    await asyncio.wait(tasks)
+
+
+async def wake_by_queue():
+    queue = asyncio.Queue()
+
+    async def consumer():
+        return await queue.get()
+
+    task = asyncio.create_task(consumer())
+    await asyncio.sleep(1)
+    await queue.put("item")             # main's step 1 wakes the get
+    await asyncio.sleep(1)              # (the consumer has ended when main awaits it)
+    return await task
+
+
+async def wake_by_lock():
+    lock = asyncio.Lock()
+
+    async def user(seconds):
+        async with lock:
+            await asyncio.sleep(seconds)
+        await asyncio.sleep(seconds)    # the releasing step is not the user's last
+
+    await asyncio.gather(asyncio.create_task(user(1)), asyncio.create_task(user(2)))
+
+
+async def wake_by_set_result():
+    future = asyncio.get_running_loop().create_future()
+
+    async def setter():
+        await asyncio.sleep(1)
+        await asyncio.sleep(1)
+        future.set_result("done")       # its step 2
+        await asyncio.sleep(1)
+
+    task = asyncio.create_task(setter())
+    await future
+    await task
+
+
+async def wake_through_two_callbacks():
+    loop = asyncio.get_running_loop()
+    future = loop.create_future()
+
+    async def child():
+        await asyncio.sleep(1)
+        loop.call_soon(loop.call_soon, future.set_result, 1)   # step 1 queues a callback that queues one
+        await asyncio.sleep(0)          # its step 2 runs before the future is set
+        await asyncio.sleep(0)
+
+    task = asyncio.create_task(child())
+    await future
+    assert task.done()
+
+
+WAKE_UPS = {
+    wake_by_wait: [("Task-3", 1, "Task-1", 1, False), ("Task-4", 1, "Task-1", 2, False),
+                   ("Task-5", 1, "Task-1", 3, True)],
+    wake_by_as_completed: [("Task-3", 1, "Task-1", 1, False), ("Task-2", 1, "Task-1", 2, False)],
+    wake_by_task_group: [("Task-2", 1, "Task-1", 1, False)],
+    wake_by_event: [("Task-4", 1, "Task-2", 1, True), ("Task-4", 1, "Task-3", 1, True),
+                    ("Task-4", 2, "Task-1", 1, False)],
+    wake_by_queue: [("Task-1", 1, "Task-2", 1, True)],
+    wake_by_lock: [("Task-2", 1, "Task-3", 1, True), ("Task-3", 3, "Task-1", 1, False)],
+    wake_by_set_result: [("Task-2", 2, "Task-1", 1, True), ("Task-2", 3, "Task-1", 2, True)],
+    wake_through_two_callbacks: [("Task-2", 1, "Task-1", 1, False)],   # not step 2 or 3, logged by then
+}
+
+
+@pytest.mark.parametrize("program", list(WAKE_UPS), ids=lambda p: p.__name__)
+def test_every_wake_up_is_linked_to_the_step_that_caused_it(program):
+    trace = run_traced(program())
+    assert exact_links(trace) == WAKE_UPS[program]
+    for name, step, woken, woken_step, _ in WAKE_UPS[program]:
+        assert trace.task(woken).steps[woken_step].woken_by == name
+    # the JSON trace carries them, steps and all
+    data = run_traced(program()).to_json()
+    assert [(l["from"], l["from_step"], l["to"], l["to_step"], l["direct"]) for l in data["links"]] == \
+        WAKE_UPS[program]
+    # the step view draws each from the causing step's column to the woken step's, never two into one
+    view = step_view(trace)
+    drawn = [a for a in arrows(view, trace) if a[2] != "timer"]
+    assert sorted(drawn) == sorted((column_of(trace, name, step), column_of(trace, woken, woken_step),
+                                    name, woken) for name, step, woken, woken_step, _ in WAKE_UPS[program])
+    targets = [a.target for a in view.arrows]
+    assert len(set(targets)) == len(targets)
+
+
+def test_a_timer_wakes_from_its_mark_and_what_a_timer_starts_is_the_timers():
+    async def main():
+        loop = asyncio.get_running_loop()
+        await asyncio.sleep(1)                                  # a sleep's timer
+        future = loop.create_future()
+        loop.call_later(1, future.set_result, None)             # a call_later's
+        await future
+        future = loop.create_future()
+        loop.call_later(1, loop.call_soon, future.set_result, None)   # ... through a callback it queued
+        await future
+
+    trace = run_traced(main())
+    assert [(s.start, s.woken_by) for s in trace.tasks[0].steps] == [
+        (0.0, "created"), (1.0, "timer"), (2.0, "timer"), (3.0, "timer")]
+    assert trace.links == []
+    view = step_view(trace)
+    assert [(a.source, a.target, a.source_lane, a.cause) for a in view.arrows] == [
+        (k - 1, k, None, "timer") for k in (1, 2, 3)]           # from the clock's mark before each step
+    assert [j.after for j in view.jumps] == [0, 1, 2]
+
+
+def test_a_callback_from_another_thread_wakes_as_a_thread_job():
+    async def main():
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        threading.Timer(0.05, loop.call_soon_threadsafe, (future.set_result, "from a thread")).start()
+        return await future
+
+    for clock in ("virtual", "real"):
+        trace = run_traced(main(), clock=clock)
+        assert trace.result == "from a thread"
+        assert trace.tasks[0].steps[1].woken_by == "thread job" and trace.links == []
 
 
 # --- timers: woken when one fell due ------------------------------------------------------------
@@ -176,8 +350,10 @@ def test_a_timer_wakes_a_task_only_at_its_due_time():
             pass
 
     trace = run_traced(abort())
+    # not its timer (that was due at 5 s): Task-2's failure, through the group's callback
     assert [(s.start, s.woken_by) for s in trace.task("Task-3").steps] == [
-        (0.0, "created by Task-1"), (1.0, "the loop")]  # not its timer: that was due at 5 s
+        (0.0, "created by Task-1"), (1.0, "Task-2")]
+    assert ("Task-2", 1, "Task-3", 1) in links(trace)
 
 
 # --- the step view: one column per step ----------------------------------------------------------
@@ -254,18 +430,18 @@ def test_gather_completing_wakes_from_the_step_of_the_child_that_ended_last():
     assert (last, column_of(trace, "Task-1", 1), "Task-2", "Task-1") in arrows(view, trace)
 
 
-def test_asyncio_wait_has_no_arrow_since_the_log_does_not_say_which_end_completed_it():
+def test_asyncio_wait_wakes_from_the_step_that_completed_it_ready_from_where_its_callback_ran():
     async def main():
         tasks = [asyncio.create_task(job(2)), asyncio.create_task(job(3))]
         await asyncio.wait(tasks)
 
     trace = run_traced(main())
     view = step_view(trace)
-    woken = column_of(trace, "Task-1", 1)
-    assert [a for a in view.arrows if a.target == woken] == []
+    woken, last = column_of(trace, "Task-1", 1), column_of(trace, "Task-3", 1)
+    assert [a for a in arrows(view, trace) if a[1] == woken] == [(last, woken, "Task-3", "Task-1")]
     # ready from between two columns: after the step of Task-3's end, when wait's callback ran
     [ready] = [r for r in view.ready if (r.lane, r.step) == (0, 1)]
-    assert (ready.queued, ready.between, ready.runs) == (column_of(trace, "Task-3", 1), True, woken)
+    assert (ready.queued, ready.between, ready.runs) == (last, True, woken)
 
 
 def test_set_result_wakes_each_waiter_in_a_column_of_its_own():

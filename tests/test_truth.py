@@ -228,6 +228,36 @@ def test_debug_mode_source_tracebacks_end_where_they_end_untraced():
     assert trace.result == plain and plain[0] == (__file__, "main")
 
 
+def test_the_handles_a_program_gets_are_asyncios_own_in_every_way_it_can_see():
+    # a callback queued by a task's step, a timer, one from a thread: the recorder notes their cause
+    def handles():
+        async def main():
+            loop = asyncio.get_running_loop()
+            got = []
+            soon = loop.call_soon(got.append, "soon")
+            later = loop.call_later(0.01, got.append, "later")
+            never = loop.call_later(0.02, got.append, "never")
+            box = []
+            thread = threading.Thread(target=lambda: box.append(loop.call_soon_threadsafe(got.append, "thread")))
+            thread.start()
+            thread.join()
+            never.cancel()
+            await asyncio.sleep(0.05)
+            seen = []
+            for handle in (soon, later, never, box[0]):
+                tb = handle._source_traceback
+                seen.append((type(handle).__name__, isinstance(handle, asyncio.Handle),
+                             isinstance(handle, asyncio.TimerHandle), handle.cancelled(),
+                             repr(handle).split(" ")[0], tb and (tb[-1].name, len(tb))))
+            return sorted(got), seen, later.when() > 0
+        return main
+
+    for debug in (False, True):
+        plain = asyncio.run(handles()(), debug=debug)
+        for clock in CLOCKS:
+            assert run_traced(handles()(), clock=clock, debug=debug, quiet=True).result == plain
+
+
 # --- the virtual clock and the outside world -------------------------------------
 
 def test_a_thread_calling_back_is_waited_for_in_real_time():

@@ -5,10 +5,11 @@ at one instant into one tick, and a task's *ready* stretch (queued, waiting for 
 no width at all. Here the horizontal axis is the loop's order of steps (`Step.seq`): one column
 per step, exactly one task running in each (the one thread, visible). A task is ready from the
 step that queued it to the step that ran it; waits are labelled as in the time chart; a dashed
-line between two columns marks where the clock moved (``→ 2.00 s``). Every wake-up the trace
-can tell has an arrow from the step that caused it to the step it woke (a timer's comes from
-the clock's mark); arrows at one instant never overlap, since the steps they reach are
-different columns.
+line between two columns marks where the clock moved (``→ 2.00 s``). Every wake-up a task's
+step caused has an arrow from that step to the step it woke, also when it went through loop
+callbacks the step queued (``asyncio.wait``, ``gather``, a ``TaskGroup``: the woken task is
+then ready from where the last callback ran); a timer's comes from the clock's mark. Arrows
+at one instant never overlap, since the steps they reach are different columns.
 
 `step_view(trace)` builds what is drawn as plain data (`StepView`), which tests read;
 `draw_steps` draws it with one collection per kind of mark. Past `MAX_COLUMNS` steps only the
@@ -141,10 +142,13 @@ def step_view(trace: "Trace", max_columns: int = MAX_COLUMNS) -> StepView:
         link = woke.get((tid, k))
         woken_by = task.steps[k].woken_by if k < len(task.steps) else ""
         if link is not None and link.waker_step < len(tasks[link.waker].steps):
-            column = tasks[link.waker].steps[link.waker_step].seq   # (in a nested run, not the last begun)
-            between = False
+            source = tasks[link.waker].steps[link.waker_step].seq
+            if link.direct:   # queued during the waker's step (in a nested run, not the last begun)
+                column, between = source, False
+            else:             # by a callback that step queued, which ran after column `column`
+                between = True
             if runs is not None:
-                view.arrows.append(Arrow(column, runs, link.waker, tid, tasks[link.waker].name))
+                view.arrows.append(Arrow(source, runs, link.waker, tid, tasks[link.waker].name))
         else:
             # during the creator's step, or at the end of its own (it yielded); else between steps
             between = column < 0 or not (woken_by.startswith("created by") or woken_by == "itself")

@@ -4,8 +4,12 @@
 
 * ``create_task`` hands each new coroutine to the `Recorder` (so the task
   factory stays the program's own: ``get_task_factory()`` is untouched);
-* ``call_soon`` notes when a Task becomes *ready* (its next step is queued),
-  and records Tasks built directly with ``asyncio.Task(coro)`` too;
+* ``call_soon`` notes when a Task becomes *ready* (its next step is queued) and
+  what caused it, and records Tasks built directly with ``asyncio.Task(coro)`` too;
+  any other callback queued while a task's step runs carries that step as its
+  cause while it runs (so does a timer's, and one from another thread), so that
+  a wake-up asyncio delivers through its own callbacks (``asyncio.wait``,
+  ``gather``, a ``TaskGroup``) is credited to the step that set it off;
 * ``call_later``/``call_at`` and ``run_in_executor`` remember what a sleep, a
   timeout or a thread job is, so the chart can say ``sleep(2)`` or
   ``thread job: download()``;
@@ -19,19 +23,22 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import heapq
 import inspect
 import math
+import sys
 import time
 import types
 import weakref
-from asyncio import events, futures, tasks
+from asyncio import constants, events, format_helpers, futures, tasks
 from contextvars import Context
 from time import perf_counter
 from typing import Any, Callable
 
 from .clock import ClockSelector, OutsideWork
 from .frames import hide_own_frames
-from .recorder import NO_TASK, PROXIES, AwaitableProxy, CoroutineProxy, Recorder, seconds_text
+from .recorder import (CALLBACK, NO_TASK, PROXIES, THREAD_CAUSE, TIMER_CAUSE, AwaitableProxy, CoroutineProxy,
+                       Recorder, seconds_text)
 from .stuck import Deadlock, Runaway, describe_cycle, waits_graph
 
 # A live view draws at most this often (seconds of real time): about 10 frames a second.
@@ -233,7 +240,7 @@ class TracingLoop(asyncio.SelectorEventLoop):
             # its first step (queued by its creator), or the next one of an eager
             # task whose first step yielded to the loop (queued by itself).
             stepped = type(coro) is types.CoroutineType and inspect.getcoroutinestate(coro) != inspect.CORO_CREATED
-            rec.note_scheduled(task_id, task_id if stepped else rec.running_task())
+            rec.note_scheduled(task_id, (task_id, 0, False, None) if stepped else rec.cause_now(self))
         try:
             return task
         finally:
@@ -249,22 +256,62 @@ class TracingLoop(asyncio.SelectorEventLoop):
             if type(proxy) in PROXIES and proxy._rec is rec:
                 if args:
                     # A task's wake-up: it receives the future that completed. If that is
-                    # one of our tasks, its end woke this one; otherwise whatever step is
-                    # running now resolved it. (A task that yielded to the loop queues its
-                    # next step with no argument; the model takes that step's end as its
-                    # ready time, so it needs no record.)
-                    waker = rec.task_id(args[0])
-                    rec.note_scheduled(proxy._id, rec.running_task() if waker is None else waker)
+                    # one of our tasks, its end woke this one; otherwise whatever runs now
+                    # resolved it: a task's step, or a callback that carries its cause.
+                    # (A task that yielded to the loop queues its next step with no
+                    # argument; the model takes that step's end as its ready time.)
+                    rec.note_scheduled(proxy._id, rec.waker(args[0], self))
             elif task is not None and proxy is not None and task.get_loop() is self:
                 callback = self._adopted_step(rec, task, callback, args)
+            else:
+                # Any other callback (asyncio.wait's, gather's, a done-callback, fut.set_result):
+                # whatever wakes a task when it runs was caused by what queues it now.
+                cause = rec.cause_now(self, CALLBACK)
+                if cause is not None:
+                    if self._debug or self._closed:
+                        return self._call_soon_caused(callback, args, context, cause)
+                    handle = _CausedHandle(callback, args, self, context)
+                    handle._cause = cause
+                    self._ready.append(handle)
+                    return handle
         if self._debug or self._closed:
             handle = super().call_soon(callback, *args, context=context)
             if handle._source_traceback:
-                del handle._source_traceback[-1]  # this frame: the program called call_soon
+                handle._source_traceback = _source_traceback(sys._getframe(1))
             return handle
         # What BaseEventLoop.call_soon does, without two Python frames per task step.
         handle = events.Handle(callback, args, self, context)
         self._ready.append(handle)
+        return handle
+
+    def _call_soon_caused(self, callback: Callable[..., Any], args: tuple[Any, ...], context: Context | None,
+                          cause: tuple[int, int, bool, str | None]) -> asyncio.Handle:
+        """BaseEventLoop.call_soon in debug mode (or on a closed loop), with a handle that carries its
+        cause while it runs."""
+        self._check_closed()
+        if self._debug:
+            self._check_thread()
+            self._check_callback(callback, "call_soon")
+        handle = _CausedHandle(callback, args, self, context)
+        if handle._source_traceback:
+            handle._source_traceback = _source_traceback(sys._getframe(2))
+        handle._cause = cause
+        self._ready.append(handle)
+        return handle
+
+    def call_soon_threadsafe(self, callback: Callable[..., Any], *args: Any,
+                             context: Context | None = None) -> asyncio.Handle:
+        if self.recorder is None:
+            return super().call_soon_threadsafe(callback, *args, context=context)
+        # BaseEventLoop.call_soon_threadsafe, with a handle that says it came from another thread
+        self._check_closed()
+        if self._debug:
+            self._check_callback(callback, "call_soon_threadsafe")
+        handle = _ThreadHandle(callback, args, self, context)
+        self._ready.append(handle)
+        if handle._source_traceback:
+            handle._source_traceback = _source_traceback(sys._getframe(1))
+        self._write_to_self()
         return handle
 
     def _adopted_step(self, rec: Recorder, task: asyncio.Task, callback: Callable[..., Any],
@@ -275,27 +322,39 @@ class TracingLoop(asyncio.SelectorEventLoop):
             if task.done() or args:
                 return callback
             task_id = rec.adopt(task)
-        waker = rec.task_id(args[0]) if args else None
-        rec.note_scheduled(task_id, rec.running_task() if waker is None else waker)
+        rec.note_scheduled(task_id, rec.waker(args[0], self) if args else rec.cause_now(self))
         return _AdoptedStep(rec, task_id, task, callback)
 
     def call_at(self, when: float, callback: Callable[..., Any], *args: Any,
                 context: Context | None = None) -> asyncio.TimerHandle:
         # (BaseEventLoop.call_later comes through here too)
-        handle = super().call_at(when, callback, *args, context=context)
         rec = self.recorder
-        if rec is not None:
-            delay = when - self.time()
-            if callback is futures._set_result_unless_cancelled:
-                rec.label(args[0], f"sleep({seconds_text(delay)})")   # asyncio.sleep(delay)'s own future
-            elif callback is _RELEASE_WAITER and args:
-                rec.label(args[0], ("timeout", "wait_for", delay))
-            elif _TIMEOUT_CALLBACK is not None and getattr(callback, "__func__", None) is _TIMEOUT_CALLBACK:
-                guarded = rec.task_id(getattr(callback.__self__, "_task", None))
-                if guarded is not None:
-                    rec.timeouts[guarded] = (weakref.ref(handle), delay)
+        if rec is None:
+            handle = super().call_at(when, callback, *args, context=context)
+            if handle._source_traceback:
+                handle._source_traceback = _source_traceback(sys._getframe(1))
+            return handle
+        # What BaseEventLoop.call_at does (the same from 3.11 to 3.15), with a handle that says
+        # that what it wakes when it fires, a timer woke.
+        if when is None:
+            raise TypeError("when cannot be None")
+        self._check_closed()
+        if self._debug:
+            self._check_thread()
+            self._check_callback(callback, "call_at")
+        handle = _TimerHandle(when, callback, args, self, context)
         if handle._source_traceback:
-            del handle._source_traceback[-1]  # this frame: the program (or call_later) called call_at
+            handle._source_traceback = _source_traceback(sys._getframe(1))
+        heapq.heappush(self._scheduled, handle)
+        handle._scheduled = True
+        if callback is futures._set_result_unless_cancelled:
+            rec.label(args[0], f"sleep({seconds_text(when - self.time())})")   # asyncio.sleep(delay)'s own future
+        elif callback is _RELEASE_WAITER and args:
+            rec.label(args[0], ("timeout", "wait_for", when - self.time()))
+        elif _TIMEOUT_CALLBACK is not None and getattr(callback, "__func__", None) is _TIMEOUT_CALLBACK:
+            guarded = rec.task_id(getattr(callback.__self__, "_task", None))
+            if guarded is not None:
+                rec.timeouts[guarded] = (weakref.ref(handle), when - self.time())
         return handle
 
     def run_in_executor(self, executor: Any, func: Callable[..., Any], *args: Any) -> asyncio.Future:
@@ -304,6 +363,60 @@ class TracingLoop(asyncio.SelectorEventLoop):
         if self.recorder is not None:
             self.recorder.label(future, f"thread job: {_callable_name(func)}()")
         return future
+
+
+class _Caused:
+    """A loop callback that carries its cause (`Recorder.cause_now`) while it runs.
+
+    Mixed into asyncio's own handle classes, under their own names: the program sees the
+    Handle (or TimerHandle) asyncio would give it, with the same repr.
+    """
+
+    __slots__ = ()
+    _cause: tuple[int, int, bool, str | None]
+    _asyncios: type   # the asyncio class it stands for
+
+    def _run(self) -> None:
+        rec = self._loop.recorder  # type: ignore[attr-defined]
+        if rec is None:
+            return self._asyncios._run(self)
+        outer = rec.cause
+        rec.cause = self._cause
+        try:
+            self._asyncios._run(self)
+        finally:
+            rec.cause = outer
+        # as asyncio's own Handle._run: a failed callback's traceback must lead to no handle
+        self = rec = None  # type: ignore[assignment]
+
+
+class _CausedHandle(_Caused, events.Handle):
+    __slots__ = ("_cause",)
+
+
+class _TimerHandle(_Caused, events.TimerHandle):
+    __slots__ = ()
+    _cause = TIMER_CAUSE
+
+
+_SAFE_HANDLE = getattr(events, "_ThreadSafeHandle", events.Handle)   # 3.13.1+: with a lock
+
+
+class _ThreadHandle(_Caused, _SAFE_HANDLE):  # type: ignore[valid-type, misc]
+    __slots__ = ()
+    _cause = THREAD_CAUSE
+
+
+for _cls, _base in ((_CausedHandle, events.Handle), (_TimerHandle, events.TimerHandle),
+                    (_ThreadHandle, _SAFE_HANDLE)):   # named as asyncio's: reprs say <Handle ...>
+    _cls.__name__, _cls.__qualname__, _cls.__module__ = _base.__name__, _base.__qualname__, _base.__module__
+    _cls._asyncios = _base
+
+
+def _source_traceback(caller: Any) -> Any:
+    """A debug-mode source traceback as asyncio makes it for a handle, from the program's frame that
+    asked for it: asyncio takes DEBUG_STACK_DEPTH frames from inside its own two and drops those."""
+    return format_helpers.extract_stack(caller, limit=constants.DEBUG_STACK_DEPTH - 2)
 
 
 class _AdoptedStep:

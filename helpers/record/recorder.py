@@ -29,11 +29,18 @@ from .resources import Resources, state_of
 RESULT, EXCEPTION, CANCELLED = 0, 1, 2
 NO_TASK = -1
 FOUND = -2   # a resource's first recorded state: as it was when watching began
+# How a wake-up reached a task, stored with SCHEDULED: straight from a task's step (None), through
+# loop callbacks a task's step queued, from a timer, from another thread (call_soon_threadsafe).
+CALLBACK, TIMER, THREAD = "callback", "timer", "thread"
+# A cause: (task id, steps logged so far, that task's step still running, how) -- see `Recorder.cause_now`.
+NOBODY = (NO_TASK, 0, False, None)
+TIMER_CAUSE = (NO_TASK, 0, False, TIMER)
+THREAD_CAUSE = (NO_TASK, 0, False, THREAD)
 _DEFAULT_NAME = re.compile(r"Task-\d+")
 
 __all__ = ["Recorder", "CoroutineProxy", "AwaitableProxy", "PROXIES", "CREATED", "SCHEDULED", "STEPPED",
            "EXITED", "RESOURCE", "WIDTH", "RESULT", "EXCEPTION", "CANCELLED", "NO_TASK", "FOUND",
-           "ASYNCIO_DIR"]
+           "ASYNCIO_DIR", "CALLBACK", "TIMER", "THREAD", "NOBODY", "TIMER_CAUSE", "THREAD_CAUSE"]
 
 
 class Recorder:
@@ -62,6 +69,7 @@ class Recorder:
         self.chain_codes: list[tuple[Any, ...]] = []
         self.chain_root: dict[Any, Any] = {"codes": ()}
         self.start_perf = perf_counter()
+        self.cause: tuple[int, int, bool, str | None] | None = None  # of the loop callback running now
 
     def task_id(self, obj: Any) -> int | None:
         """The id of a recorded task, or None: without keeping the task alive."""
@@ -84,6 +92,40 @@ class Recorder:
         current = asyncio.current_task(loop) if loop is not None else None
         found = self.task_id(current) if current is not None else None
         return NO_TASK if found is None else found
+
+    def cause_now(self, loop: Any, how: str | None = None) -> tuple[int, int, bool, str | None] | None:
+        """What is running now, as the cause of what it queues on the loop; None if unknown.
+
+        A task's step: ``(task id, steps logged so far, its step not logged yet, how)``, `how`
+        None when what is queued is a task's step (the step woke it directly), CALLBACK when it
+        is a loop callback (what that wakes, the step woke through it). The model finds the
+        step from the count (a step is logged when it ends: a task that has just ended is
+        logged already when its done-callbacks are queued). A loop callback queued by a task's
+        step (or by such a callback, or a timer ...): the cause it carries while it runs.
+        """
+        task = asyncio.current_task(loop)
+        if task is None:
+            return self.cause
+        coro = getattr(task, "_coro", None)
+        kind = type(coro)
+        if kind is CoroutineProxy:
+            if coro._rec is self:
+                return (coro._id, self.steps + len(self.exits), coro._coro.cr_running, how)
+        elif kind is AwaitableProxy:
+            if coro._rec is self:   # (no cr_running: an ended task is done when its callbacks are queued)
+                return (coro._id, self.steps + len(self.exits), not task.done(), how)
+        else:
+            entry = self.adopted.get(id(task))
+            if entry is not None and entry[0]() is task:   # logged after the whole step, by _AdoptedStep
+                return (entry[1], self.steps + len(self.exits), True, how)
+        return None
+
+    def waker(self, future: Any, loop: Any) -> tuple[int, int, bool, str | None] | None:
+        """What queues a task's wake-up now: the end of `future` if it is a task of ours, or what runs."""
+        ended = self.task_id(future)
+        if ended is not None:   # its last step, logged already
+            return (ended, self.steps + len(self.exits), False, None)
+        return self.cause_now(loop)
 
     def clock_time(self) -> float:
         """Now, in seconds of the run's clock since it began (not for the hot path)."""
@@ -132,9 +174,9 @@ class Recorder:
         self.names[task_id] = task.get_name()
         return task_id
 
-    def note_scheduled(self, task_id: int, waker: int) -> None:
-        """The task became ready: a step of it is queued on the loop, because of `waker`."""
-        self.log.extend((SCHEDULED, task_id, self.vnow, perf_counter(), waker, 0.0, 0, None))
+    def note_scheduled(self, task_id: int, cause: tuple[int, int, bool, str | None] | None) -> None:
+        """The task became ready: a step of it is queued on the loop, because of `cause` (`cause_now`)."""
+        self.log.extend((SCHEDULED, task_id, self.vnow, perf_counter(), *(cause or NOBODY)))
 
     def note_step(self, task_id: int, t0: float, p0: float, task: asyncio.Task) -> None:
         """A step of an adopted task ended (the loop ran it; no proxy saw it)."""
