@@ -5,7 +5,9 @@
 
 Each size is a real trace: ``gather`` of N jobs that sleep twice (3N + 2 loop steps).
 What is measured is what a notebook does to show ``t.replay()``: make the player
-and its widget (moments, captions, every kept frame drawn). Each measure runs in
+and its widget (moments, captions, every kept frame drawn, and its filmstrip for
+where widgets do not run). The filmstrip alone is then timed against the final
+chart, drawn in the same process. Each measure runs in
 a fresh process: the time (best of two), then, in another process, the peak
 memory the replay adds (tracemalloc, which slows Python down, so it is not timed),
 and how many moments were built. DIR is another checkout of the course, e.g.
@@ -53,6 +55,23 @@ if what == "time":
         took = time.perf_counter() - began
         best = took if best is None else min(best, took)
     print(json.dumps({"seconds": best, "steps": steps}))
+elif what == "filmstrip":                # the still a replay or a live chart leaves, against the chart
+    def best_of_two(draw):
+        times = []
+        for _ in range(2):
+            began = time.perf_counter()
+            draw()
+            times.append(time.perf_counter() - began)
+        return min(times)
+    chart = best_of_two(lambda: trace.chart().png())
+    still = best_of_two(lambda: trace.filmstrip().png())
+    tracemalloc.start()
+    strip = trace.filmstrip()
+    strip.png()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    print(json.dumps({"seconds": still, "chart": chart, "peak_mb": peak / 2**20, "built": len(strip.moments),
+                      "steps": steps}))
 else:
     tracemalloc.start()
     player = show()
@@ -85,6 +104,11 @@ def main() -> None:
             results[label, n] = r
             print(f"  {label:14} {n:5} tasks ({r['steps']} steps): {r['seconds']:6.2f} s,"
                   f" peak +{r['peak_mb']:7.1f} MB, {r['built']} moments built for {r['kept']} kept")
+    print("filmstrip (t.filmstrip(), the picture a player or a live chart leaves), this checkout")
+    for n in SIZES:
+        r = measure(ROOT, n, "filmstrip")
+        print(f"  {n:5} tasks ({r['steps']} steps): {r['seconds']:6.2f} s, {r['seconds'] / r['chart']:.1f}x the"
+              f" final chart's {r['chart']:.2f} s, peak +{r['peak_mb']:6.1f} MB, {r['built']} moments built")
     if args.against:
         for n in SIZES:
             now, then = results["this checkout", n], results["against", n]

@@ -6,14 +6,15 @@ order), every waiting task and what it waits on, the timers still pending with
 their due times, the wake-ups this step causes, and a one-line caption in
 plain words. `iter_moments(trace)` gives the same snapshots one at a time, each
 built only when it is asked for: the player takes the first 120 of a long run
-without building the rest. The replay player (`helpers.draw.player`) draws these.
+without building the rest, and a filmstrip (`helpers.draw.filmstrip`) builds only
+the few it picks. The replay player (`helpers.draw.player`) draws these.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Collection, Iterator
 
 from .model import Trace, WakeLink
 
@@ -77,9 +78,17 @@ def moments(trace: Trace, limit: int | None = None) -> list[Moment]:
     return result
 
 
-def iter_moments(trace: Trace, tally: Tally | None = None) -> Iterator[Moment]:
+def iter_moments(trace: Trace, tally: Tally | None = None,
+                 only: Collection[int] | None = None) -> Iterator[Moment]:
     """The moments of `moments`, each built when asked for (a step's caption needs only the next step's
-    time and task, not its snapshot: stopping after n moments builds n)."""
+    time and task, not its snapshot: stopping after n moments builds n).
+
+    only: the indices of the moments wanted; the others are walked through, not built, and the walk
+    stops after the last one wanted.
+    """
+    if only is not None:
+        only = frozenset(only)
+    last_wanted = max(only, default=-1) if only is not None else None
     names = [t.name for t in trace.tasks]
     known = set(names)
     wakes_of: dict[tuple[int, int], list[WakeLink]] = {}
@@ -108,11 +117,17 @@ def iter_moments(trace: Trace, tally: Tally | None = None) -> Iterator[Moment]:
                 pending.caption = _caption(trace, pending, (event.time, names[tid]), known)
                 pending.created = created
                 yield pending
+                pending = None
+            if last_wanted is not None and index > last_wanted:
+                return
             if tid in ready:
                 ready.remove(tid)
             waiting.pop(tid, None)
             timers.pop(tid, None)
             begun[tid] = event.step + 1
+            if only is not None and index not in only:
+                index += 1
+                continue
             pending = Moment(
                 index=index, time=event.time, task=tid, step=event.step, running=names[tid],
                 ready=[names[r] for r in ready],

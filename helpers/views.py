@@ -1,4 +1,4 @@
-"""The shortcuts on a `Trace` to its viewers: ``t.chart()``, ``t.steps_chart()``, ``t.table()``, ...
+"""The shortcuts on a `Trace` to its viewers: ``t.chart()``, ``t.steps_chart()``, ``t.filmstrip()``, ...
 
 The model does not know its viewers; this module (imported by `helpers`) hands
 them to it, so arrows go only from the viewers to the model. Each import is
@@ -40,6 +40,14 @@ def replay(self: Trace, max_steps: int = 120) -> Any:
     return Player(self, max_steps)
 
 
+def filmstrip(self: Trace, **options: Any) -> Any:
+    """A few key moments of the run side by side, each the chart at that loop step with its clock
+    time, ready queue and caption: a still picture of the replay (``frames=6``, ``columns=``; see
+    `helpers.draw.filmstrip`)."""
+    from .draw.filmstrip import Filmstrip
+    return Filmstrip(self, **options)
+
+
 def to_json(self: Trace) -> dict[str, Any]:
     """The course's JSON format (see the README)."""
     from .export import trace_to_json
@@ -56,5 +64,5 @@ def _repr_png_(self: Trace) -> bytes:
     return self.chart()._repr_png_()
 
 
-for _view in (chart, steps_chart, table, replay, to_json, to_chrome, _repr_png_):
+for _view in (chart, steps_chart, table, replay, filmstrip, to_json, to_chrome, _repr_png_):
     setattr(Trace, _view.__name__, _view)

@@ -176,7 +176,7 @@ def stored_counts(path):
     nb = nbformat.read(path, as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
     outputs = [o for c in code for o in c.outputs]
-    # a replay is stored as its fallback (the final chart); run live, it is a widget instead
+    # a replay is stored as its fallback (a filmstrip); run live, it is a widget instead
     widgets = sum(o.get("data", {}).get("text/plain", "").startswith("<replay of") for o in outputs)
     images = sum("image/png" in o.get("data", {}) for o in outputs) - widgets
     shown = [c for c in code if not c.metadata.get("jupyter", {}).get("source_hidden")]
@@ -398,6 +398,11 @@ def test_live_frame_mid_run(lab, browser):
                                                            pytest.approx(box["height"], abs=1)), (box, final_box)
         final_size = tuple(image.first.evaluate("(img) => [img.naturalWidth, img.naturalHeight]"))
         page.wait_for_timeout(500)   # the last websocket frames reach the handler
+        # The complete chart is an image widget's; the output's own picture, kept where nothing runs
+        # (a stored notebook, GitHub), is the filmstrip of the run's key moments, not the chart again.
+        assert image.first.evaluate("(img) => img.classList.contains('asyncio-live')")
+        [last] = [u for u in updates if "application/vnd.jupyter.widget-view+json" in u["data"]]
+        assert png_size(last["data"]["image/png"]) != final_size
 
         frames = [u for u in updates if "helpers/live" in u.get("metadata", {})]
         assert len(frames) >= 3, f"only {len(frames)} live frames were sent"

@@ -1,4 +1,5 @@
-"""A live chart on a real kernel: several frames while it runs, the complete chart last."""
+"""A live chart on a real kernel: several frames while it runs, the complete chart last (and, for
+where nothing runs, a filmstrip)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ CELLS = [
     "async def worker(s):\n    await asyncio.sleep(s)\n"
     "async def main():\n    await asyncio.gather(worker(1.5), worker(3.0))\n"
     "t = await trace(main(), live=True)",
-    "print(hashlib.sha256(t.chart().png()).hexdigest())",
+    "print(hashlib.sha256(t.chart().png()).hexdigest())\nprint(hashlib.sha256(t.filmstrip().png()).hexdigest())",
 ]
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
 def run_cells(cells):
@@ -44,14 +46,23 @@ def test_a_live_chart_sends_frames_and_ends_on_the_complete_chart():
     assert kinds.count("display_data") == 1
     updates = [m for m in live if m["msg_type"] == "update_display_data"]
     assert len(updates) >= 5, kinds                       # ~10 a second over 3 s, idle time allowing
-    texts = {m["content"]["data"]["text/plain"] for m in live if "data" in m["content"]}
+    shown = [m for m in live if m["msg_type"] in ("display_data", "update_display_data")]
+    texts = {m["content"]["data"]["text/plain"] for m in shown}
     assert texts == {"<live Gantt chart of main()>"}       # constant: a re-run compares equal
-    last = base64.b64decode(updates[-1]["content"]["data"]["image/png"])
-    printed = [m["content"]["text"].strip() for m in digest if m["msg_type"] == "stream"]
-    assert printed == [hashlib.sha256(last).hexdigest()]  # the last frame is t.chart() exactly
+    frames, last = updates[:-1], updates[-1]["content"]["data"]
+    printed = "".join(m["content"]["text"] for m in digest if m["msg_type"] == "stream").split()
+    chart, still = printed                                  # t.chart(), t.filmstrip()
+    # Where nothing runs (a stored notebook, GitHub, nbviewer): the filmstrip, not the chart again.
+    assert hashlib.sha256(base64.b64decode(last["image/png"])).hexdigest() == still != chart
+    # Where widgets run: the last frame is t.chart() exactly, in an image widget.
+    [opened] = [m for m in live if m["msg_type"] == "comm_open"
+                and m["content"]["comm_id"] == last[WIDGET_VIEW]["model_id"]]
+    assert opened["content"]["data"]["state"]["_model_name"] == "ImageModel"
+    [final] = [bytes(b) for b in opened["buffers"]]
+    assert hashlib.sha256(final).hexdigest() == chart
     # every frame is drawn at the final chart's pixel size: the page does not jump when the run ends
-    sizes = {png_size(base64.b64decode(m["content"]["data"]["image/png"])) for m in updates}
-    assert sizes == {png_size(last)}
+    sizes = {png_size(base64.b64decode(m["content"]["data"]["image/png"])) for m in frames}
+    assert sizes == {png_size(final)}
 
 
 def png_size(png: bytes) -> tuple[int, int]:

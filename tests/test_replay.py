@@ -96,7 +96,7 @@ def test_gather_is_credited_to_the_child_that_ended_last():
     assert trace.tasks[0].steps[1].woken_by == "Task-3"
 
 
-def test_the_player_carries_the_final_chart_for_where_widgets_do_not_render():
+def test_the_player_carries_a_picture_for_where_widgets_do_not_render():   # (tests/test_filmstrip.py: which)
     pytest.importorskip("ipywidgets")
     trace = run_traced(seed_example())
     player = trace.replay()
@@ -107,7 +107,7 @@ def test_the_player_carries_the_final_chart_for_where_widgets_do_not_render():
     assert Player(trace, max_steps=3).moments[-1].index == 2
 
 
-def test_without_ipywidgets_the_player_is_the_final_chart(monkeypatch):
+def test_without_ipywidgets_the_player_is_its_picture(monkeypatch):
     monkeypatch.setitem(sys.modules, "ipywidgets", None)     # import fails, as where it is missing
     bundle = run_traced(seed_example()).replay()._repr_mimebundle_()
     assert set(bundle) == {"text/plain", "image/png"}

@@ -31,7 +31,8 @@ def run(path: pathlib.Path) -> None:
         cell.metadata.pop("execution", None)
         for output in cell.get("outputs", []):
             # A widget view names a model whose state is not stored (random id, nothing to show
-            # once the kernel is gone): keep the final chart it carries as its fallback instead.
+            # once the kernel is gone): keep the picture it carries instead (a replay's or a live
+            # chart's: the filmstrip of the run's key moments).
             if "image/png" in output.get("data", {}):
                 output.data.pop(WIDGET_VIEW, None)
     nbformat.write(nb, path)

@@ -158,7 +158,8 @@ def draw_gantt(trace: "Trace", *, ax: Any = None, loop_lane: bool = False,
                now: float | None = None, xmax: float | None = None, width: float = 9.0,
                highlight: int | None = None, fast: bool = False,
                steps_shown: Sequence[int] | None = None, awaits: bool | None = None,
-               xpad: float = 0.02, group: bool | None = None, density: Any = None) -> Figure:
+               xpad: float = 0.02, axes_width: float | None = None, group: bool | None = None,
+               density: Any = None) -> Figure:
     """Draw `trace` as a Gantt chart and return the figure.
 
     loop_lane: add a lane for the event loop itself (busy / idle, stalls in red).
@@ -171,6 +172,8 @@ def draw_gantt(trace: "Trace", *, ax: Any = None, loop_lane: bool = False,
     xpad: room left of 0 s, as a fraction of the time axis, so that marks at 0 s clear the y axis.
     awaits: under each lane, the chain of the program's own coroutines the task is suspended
     in (``main > others``), one row per depth (default: when some task awaits a coroutine).
+    axes_width: the time axis's length in inches, for `ax` sharing its figure with others (the
+    filmstrip's panels): a label is written only where it fits (default: 3/4 of the figure's width).
     group: lanes of one coroutine grouped into a band, shaded by how many of its tasks were
     running / ready / waiting (`helpers.draw.density`); default: past `GROUP_ABOVE` tasks,
     except in the replay's frames (`steps_shown`, `highlight`), which need a lane per task.
@@ -188,6 +191,7 @@ def draw_gantt(trace: "Trace", *, ax: Any = None, loop_lane: bool = False,
         fig, ax = new_figure(lanes, width, fast)
     else:
         fig = ax.figure
+    inches = axes_width if axes_width is not None else fig.get_figwidth() * 0.75
     span = time_axis(trace, xmax)
     min_width = span * (0.004 if labelled else 0.001)
     spans = collect_spans(trace, upto, steps_shown)
@@ -207,11 +211,11 @@ def draw_gantt(trace: "Trace", *, ax: Any = None, loop_lane: bool = False,
     ax.add_collection(_collection(_bars(lanes_of(spans.running, min_width), bar, min_width),
                                   facecolors=RUNNING, edgecolors="none", zorder=3), autolim=False)
     if labelled:
-        _label_waits(ax, fig, spans.waiting_labels, offset, span)
+        _label_waits(ax, inches, spans.waiting_labels, offset, span)
     if awaits is None:
         awaits = labelled and any(len(s.coroutines) > 1 for t in trace.tasks for s in t.steps)
     if awaits:
-        _await_chains(ax, fig, trace, offset, upto, span, steps_shown)
+        _await_chains(ax, inches, trace, offset, upto, span, steps_shown)
     _end_markers(ax, trace, offset, upto, labelled, steps_shown)
     if loop_lane:
         _loop_lane(ax, trace, bar, min_width, upto)
@@ -223,7 +227,7 @@ def draw_gantt(trace: "Trace", *, ax: Any = None, loop_lane: bool = False,
         _stuck(ax, trace, offset, bar, span)
     _run_marks(ax, trace, upto)
     if trace.resources:
-        _resource_lanes(ax, fig.get_figwidth() * 0.75, trace, offset + n_tasks, upto, span)
+        _resource_lanes(ax, inches, trace, offset + n_tasks, upto, span)
     if highlight is not None:
         ax.axhspan(highlight + offset - 0.5, highlight + offset + 0.5, color="#fff3c4", zorder=0)
     if now is not None:
@@ -307,12 +311,12 @@ def await_spans(trace: "Trace", upto: float | None = None,
     return spans
 
 
-def _await_chains(ax: Any, fig: Figure, trace: "Trace", offset: int, upto: float | None, span: float,
+def _await_chains(ax: Any, inches: float, trace: "Trace", offset: int, upto: float | None, span: float,
                   steps_shown: Sequence[int] | None) -> None:
     rows = await_spans(trace, upto, steps_shown)
     if not rows:
         return
-    inches_per_second = fig.get_figwidth() * 0.75 / span
+    inches_per_second = inches / span
     bars = np.array([(lane + offset + 0.17 + 0.13 * depth, a, b) for lane, depth, a, b, _ in rows], dtype=float)
     ax.add_collection(PolyCollection(_bars(bars, 0.1, span * 0.002), facecolors=AWAIT_CHAIN,
                                      edgecolors="white", linewidths=0.6, zorder=2), autolim=False)
@@ -382,9 +386,9 @@ def _resource_lanes(ax: Any, inches: float, trace: "Trace", first_lane: int, upt
                         color=STALL, zorder=4, clip_on=True, parse_math=False)
 
 
-def _label_waits(ax: Any, fig: Figure, labels: list[tuple[int, float, float, str]],
+def _label_waits(ax: Any, inches: float, labels: list[tuple[int, float, float, str]],
                  offset: int, span: float) -> None:
-    inches_per_second = fig.get_figwidth() * 0.75 / span
+    inches_per_second = inches / span
     for lane, a, b, text in labels:
         if (b - a) * inches_per_second >= 0.065 * len(text) + 0.1:
             ax.text((a + b) / 2, lane + offset - 0.2, text, ha="center", va="bottom",

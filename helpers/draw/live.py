@@ -3,9 +3,11 @@
 It uses plain display updates (``display(..., display_id=True)`` then
 ``update``), which JupyterLab, Colab and nbclient all apply, so it needs no
 widget library. The loop calls `LiveChart.frame` about ten times a second while
-time passes (see `TracingLoop.frame_if_due`); `finish` draws the complete trace,
-so the output a notebook keeps is the full picture. Its text form never changes
-between frames, so a re-run compares equal.
+time passes (see `TracingLoop.frame_if_due`); `finish` shows the complete chart
+(in an image widget, where the front end runs widgets) and leaves, for wherever
+nothing runs (a stored notebook, GitHub, a static export), a filmstrip of the
+run's key moments (`helpers.draw.filmstrip`): not the final chart a third time.
+Its text form never changes between frames, so a re-run compares equal.
 
 Every frame is drawn as the final chart is (same width, resolution and layout),
 so the last frame *is* the chart and the page does not jump when the run ends.
@@ -24,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from IPython.display import display
 
+from .filmstrip import filmstrip
 from .gantt import draw_gantt
 from .player import quick_png
 
@@ -32,6 +35,7 @@ if TYPE_CHECKING:
     from ..record.recorder import Recorder
 
 META = "helpers/live"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
 class LiveChart:
@@ -50,6 +54,7 @@ class LiveChart:
         self.shown: list[tuple[float, tuple[float, float]]] = []   # per frame: (now, x-limits)
         self._layout_key: Any = None
         self._box: Any = None
+        self._final_view: Any = None      # the image widget holding the final chart, kept alive
         # The first output is text only (drawing takes longer than the run should wait);
         # frames replace it with pictures, and its text never changes.
         self.handle = display({"text/plain": self.text}, raw=True, display_id=True)
@@ -118,7 +123,38 @@ class LiveChart:
         self.handle.update(self._bundle(png), raw=True, metadata=metadata)
 
     def finish(self, trace: "Trace") -> None:
-        """The last frame: the complete chart."""
+        """The last frame: the complete chart where the front end runs widgets, a filmstrip elsewhere.
+
+        The chart goes in a small image widget, shown as the frames were (same size: the page does
+        not jump); the output's picture (``image/png``), which a stored notebook, GitHub or a static
+        export show instead, is the filmstrip: key moments of the run, not the final chart again.
+        A run stopped with the stop button ends on the chart alone: the button promises "at once".
+        """
         final = trace.chart(loop_lane=self.loop_lane).png()
         self.frames += 1
-        self.handle.update(self._bundle(base64.b64encode(final).decode("ascii")), raw=True)
+        if trace.interrupted is not None:
+            self.handle.update(self._bundle(base64.b64encode(final).decode("ascii")), raw=True)
+            return
+        bundle = self._bundle(base64.b64encode(still_of(trace, final)).decode("ascii"))
+        self._final_view = chart_widget(final)
+        if self._final_view is not None:
+            bundle[WIDGET_VIEW] = {"version_major": 2, "version_minor": 0, "model_id": self._final_view.model_id}
+        self.handle.update(bundle, raw=True)
+
+
+def still_of(trace: "Trace", final: bytes) -> bytes:
+    """The filmstrip of `trace` as PNG; the final chart if it cannot be drawn (the run's own error,
+    if any, must not be hidden behind one of drawing)."""
+    try:
+        return filmstrip(trace).png()
+    except Exception:
+        return final
+
+
+def chart_widget(png: bytes) -> Any:
+    """An image widget holding `png`, shown as the live frames were; None without ipywidgets."""
+    try:
+        import ipywidgets as w
+        return w.Image(value=png, format="png", layout=w.Layout(margin="0"), _dom_classes=["asyncio-live"])
+    except Exception:   # no ipywidgets, or none that works here: the filmstrip alone
+        return None

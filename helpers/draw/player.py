@@ -13,8 +13,9 @@ kernel; the step buttons ask the kernel, and once the kernel is gone (shut
 down, restarted) they are hidden and the player says that the slider still
 works, instead of wearing a broken-link icon on every part. With ipywidgets 7
 (Colab) the kernel swaps the picture, drawing each frame when it is first
-shown. Where widgets do not render at all (GitHub, a static export), the output
-falls back to the final chart, which it carries as an image.
+shown. Where widgets do not render at all (GitHub, a static export, a stored
+notebook), the output falls back to the picture it carries: a filmstrip of the
+run's key moments (`helpers.draw.filmstrip`), a still of what the player moves.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import io
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 
@@ -93,6 +95,32 @@ def panel_html(moment: Moment, total: int, run_steps: int | None = None) -> str:
             f"{row('finished', esc(short_list(moment.finished)) or '(none yet)')}</table></div>")
 
 
+def draw_moment(trace: "Trace", moment: Moment, ax: Any, **options: Any) -> None:
+    """The chart cut at this step on `ax`: its lane shaded, "now" dashed, the tasks not created yet
+    greyed, the ones created but never run yet queued (the player's frames, the filmstrip's panels).
+    options: more of `draw_gantt`'s."""
+    draw_gantt(trace, ax=ax, upto=moment.time, highlight=moment.task, steps_shown=moment.steps_begun, **options)
+    # "now" under the bars: a tick at this instant stays visible on the line
+    ax.axvline(moment.time, color="#222222", linewidth=1.0, linestyle="--", zorder=2.5)
+    x0, x1 = ax.get_xlim()
+    tasks = trace.tasks
+    created = len(tasks) if moment.created is None else moment.created
+    # created, never run yet: in the ready queue since its creation (one collection: 2,000 draw fast)
+    queued = [lane for lane in range(created) if moment.steps_begun and moment.steps_begun[lane] == 0]
+    if queued:
+        lane = np.array(queued, dtype=float)
+        a = np.array([tasks[q].created for q in queued], dtype=float)
+        b = np.maximum(moment.time, a + (x1 - x0) * 0.004)
+        top, bottom = lane - 0.31, lane + 0.31
+        ax.add_collection(PolyCollection(   # one (n, 4, 2) array: no Path checked one by one
+            np.stack([np.stack([a, top], 1), np.stack([b, top], 1), np.stack([b, bottom], 1),
+                      np.stack([a, bottom], 1)], 1),
+            facecolors=QUEUED, edgecolors=READY, linewidths=0.6, zorder=2))
+    for lane, label in zip(ax.get_yticks(), ax.get_yticklabels()):
+        if created <= lane < len(tasks):   # not created yet at this step: its lane is there, greyed
+            label.set_color(NOT_YET)
+
+
 class Player:
     """Shown in a notebook: a widget that replays `trace` one loop step at a time."""
 
@@ -104,6 +132,7 @@ class Player:
         self.cut = self.run_steps > len(self.moments)
         self._final: tuple[bytes, Any, float, Any] | None = None
         self._background: tuple[Any, Any] | None = None   # (key, pixels) of what frames share
+        self._still: bytes | None = None
 
     @property
     def built(self) -> int:
@@ -166,25 +195,7 @@ class Player:
     def frame_figure(self, moment: Moment) -> Figure:
         _, size, dpi, box = self.final()
         figure = Figure(figsize=size, dpi=dpi)
-        ax = figure.add_axes(box)
-        draw_gantt(self.trace, ax=ax, upto=moment.time, highlight=moment.task, steps_shown=moment.steps_begun)
-        # "now" under the bars: a tick at this instant stays visible on the line
-        ax.axvline(moment.time, color="#222222", linewidth=1.0, linestyle="--", zorder=2.5)
-        x0, x1 = ax.get_xlim()
-        tasks = self.trace.tasks
-        created = len(tasks) if moment.created is None else moment.created
-        # created, never run yet: in the ready queue since its creation (one collection: 2,000 draw fast)
-        queued = [lane for lane in range(created) if moment.steps_begun and moment.steps_begun[lane] == 0]
-        if queued:
-            width = (x1 - x0) * 0.004
-            ax.add_collection(PolyCollection(
-                [[(a, lane - 0.31), (b, lane - 0.31), (b, lane + 0.31), (a, lane + 0.31)]
-                 for lane in queued
-                 for a, b in [(tasks[lane].created, max(moment.time, tasks[lane].created + width))]],
-                facecolors=QUEUED, edgecolors=READY, linewidths=0.6, zorder=2))
-        for lane, label in zip(ax.get_yticks(), ax.get_yticklabels()):
-            if created <= lane < len(tasks):   # not created yet at this step: its lane is there, greyed
-                label.set_color(NOT_YET)
+        draw_moment(self.trace, moment, figure.add_axes(box))
         return figure
 
     def frames(self) -> list[bytes]:
@@ -259,12 +270,19 @@ class Player:
         box.add_class("asyncio-replay")
         return box
 
+    def still(self) -> bytes:
+        """A filmstrip of the run's key moments, as PNG: what the player leaves where widgets do not
+        run (the final chart is on the page already)."""
+        if self._still is None:
+            from .filmstrip import filmstrip
+            self._still = filmstrip(self.trace).png()
+        return self._still
+
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        final = base64.b64encode(self.final()[0]).decode("ascii")
-        bundle = {"text/plain": repr(self), "image/png": final}
+        bundle = {"text/plain": repr(self), "image/png": base64.b64encode(self.still()).decode("ascii")}
         try:
             box = self.widget()
-        except ImportError:  # no ipywidgets: the static chart is all there is
+        except ImportError:  # no ipywidgets: the filmstrip is all there is
             return bundle
         bundle["application/vnd.jupyter.widget-view+json"] = {
             "version_major": 2, "version_minor": 0, "model_id": box.model_id}
