@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import math
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..model import TaskTrace, Trace
@@ -53,3 +54,25 @@ def most_at_once(intervals: list[tuple[float, float]]) -> int:
 
 def seconds(value: float) -> str:
     return f"{value:.2f} s"
+
+
+def blank(value: Any) -> bool:
+    """An answer not written yet: the starter's None or ``...``."""
+    return value is None or value is Ellipsis
+
+
+def number(value: Any) -> float | None:
+    """A number a learner wrote: 4, 4.0, "4", "4 s", "4 seconds" (None if it is not one)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        found = float(value)
+    elif isinstance(value, str):
+        text = value.lower().replace("seconds", "").replace("second", "").replace("s", "").strip()
+        try:
+            found = float(text)
+        except ValueError:
+            return None
+    else:
+        return None
+    return found if math.isfinite(found) else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from . import Verdict, exercise, not_yet, solved
-from .checks import seconds, tasks_running
+from .checks import blank as _blank, number as _number, seconds, tasks_running
 
 if TYPE_CHECKING:
     from ..model import TaskTrace, Trace
@@ -18,9 +18,6 @@ OTHER_NAMES = {
     "boil_eggs": ("eggs", "egg", "the eggs"),
 }
 
-
-def _blank(value: Any) -> bool:
-    return value is None or value is Ellipsis
 
 
 def _who(trace: "Trace", said: Any) -> "TaskTrace | None":
@@ -35,18 +32,6 @@ def _who(trace: "Trace", said: Any) -> "TaskTrace | None":
             return task
     return None
 
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value.lower().replace("seconds", "").replace("s", "").strip())
-        except ValueError:
-            return None
-    return None
 
 
 def _wakers(trace: "Trace", task: "TaskTrace") -> list[tuple["TaskTrace", float]]:

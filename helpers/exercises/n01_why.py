@@ -3,20 +3,16 @@ after another, and read the event loop's lane of a run."""
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Any
 
 from . import Verdict, exercise, not_yet, solved
-from .checks import calls_of, most_at_once, seconds, tasks_running
+from .checks import blank as _blank, number as _number, calls_of, most_at_once, seconds, tasks_running
 
 if TYPE_CHECKING:
     from ..model import Trace
 
 EPSILON = 1e-6
 
-
-def _blank(value: Any) -> bool:
-    return value is None or value is Ellipsis
 
 
 def _times(spans: list[tuple[float, float]]) -> str:
@@ -30,22 +26,6 @@ def _said(value: Any, unit: str = "") -> str:
     number = _number(value)
     return f"{number:g}{unit}" if number is not None else repr(value)
 
-
-def _number(value: Any) -> float | None:
-    """A number a learner wrote: 4, 4.0, "4", "4 s", "4 seconds"."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        number = float(value)
-    elif isinstance(value, str):
-        text = value.lower().replace("seconds", "").replace("second", "").replace("s", "").strip()
-        try:
-            number = float(text)
-        except ValueError:
-            return None
-    else:
-        return None
-    return number if math.isfinite(number) else None
 
 
 # ---------------------------------------------------------------- 01-tasks-in-turn

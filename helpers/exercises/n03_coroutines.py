@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from . import Verdict, exercise, not_yet, solved
-from .checks import calls_of, seconds, tasks_running
+from .checks import blank as _blank, number as _number, calls_of, seconds, tasks_running
 
 if TYPE_CHECKING:
     from ..model import TaskTrace, Trace
@@ -22,22 +22,6 @@ if TYPE_CHECKING:
 EPSILON = 1e-6
 
 
-def _blank(value: Any) -> bool:
-    return value is None or value is Ellipsis
-
-
-def _number(value: Any) -> float | None:
-    """A number of seconds or lanes as the learner wrote it: 4, 4.0, "4", "4 s"."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value.lower().replace("seconds", "").replace("s", "").strip())
-        except ValueError:
-            return None
-    return None
 
 
 def _rows(task: "TaskTrace") -> list[str]:

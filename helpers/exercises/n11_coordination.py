@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from . import Verdict, exercise, not_yet, solved
-from .checks import most_at_once, seconds
+from .checks import blank as _blank, number as _number, most_at_once, seconds
 
 if TYPE_CHECKING:
     from ..model import ResourceTrace, TaskTrace, Trace
@@ -21,23 +21,6 @@ EPSILON = 1e-6
 CLOSE = 0.25          # how far a time read off a chart may be from the trace's
 
 
-def _blank(value: Any) -> bool:
-    return value is None or value is Ellipsis
-
-
-def _number(value: Any) -> float | None:
-    """A number a learner wrote: 4, 4.0, "4", "4 s", "4 seconds"."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return float(value)
-    if isinstance(value, str):
-        text = value.lower().replace("seconds", "").replace("second", "").replace("s", "").strip()
-        try:
-            return float(text)
-        except ValueError:
-            return None
-    return None
 
 
 def _said(value: Any, unit: str = "") -> str:
