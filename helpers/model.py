@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
 from .record.recorder import (CANCELLED, CREATED, EXCEPTION, NO_TASK, RESOURCE, RESULT, SCHEDULED,
-                              STEPPED, THREAD, TIMER, WIDTH, Recorder)
+                              STEPPED, THREAD, TIMER, WIDTH, IO_WAKES, Recorder)
 from .waits import describe_token, learner_chain
 
 OUTCOMES = {RESULT: "result", EXCEPTION: "exception", CANCELLED: "cancelled"}
@@ -29,7 +29,8 @@ class Step:
     start: float           # clock seconds since the run began
     end: float
     ready: float           # when it was queued (<= start); start - ready is time spent ready
-    woken_by: str          # "created by Task-1", "Task-2", "timer", "itself", "thread job", "the loop"
+    woken_by: str          # "created by Task-1", "Task-2", "timer", "itself", "thread job",
+                           # "socket readable" (and the other IO_WAKES), "the loop"
     waits_on: str          # what it waited on after this step; "" after the last one
     coroutines: tuple[str, ...]  # the chain of the learner's coroutines, innermost last
     real_start: float      # seconds of real time since the run began
@@ -331,4 +332,6 @@ def _woken_by(rec: Recorder, task: TaskTrace, waker: int, how: str | None, tid: 
         return "timer"
     if how == THREAD:
         return "thread job"
+    if how in IO_WAKES:
+        return how
     return "the loop"

@@ -152,16 +152,21 @@ def iter_moments(trace: Trace, tally: Tally | None = None,
         yield pending
 
 
+_WAKERS = {"timer": "its timer", "thread job": "its thread job", "socket readable": "data arriving on a socket",
+           "socket writable": "room to write on a socket", "pipe readable": "data arriving on a pipe",
+           "pipe writable": "room to write on a pipe"}
+
+
 def _caption(trace: Trace, now: Moment, after: tuple[float, str] | None, names: set[str] | None = None) -> str:
     task = trace.tasks[now.task]
     step = task.steps[now.step]
-    by = {"timer": "its timer", "thread job": "its thread job"}.get(step.woken_by, step.woken_by)
+    by = _WAKERS.get(step.woken_by, step.woken_by)
     woken = f", woken by {by}," if now.step > 0 and step.woken_by not in ("", "itself") else ""
     waits_on = short_words(step.waits_on, names)
     if step.waits_on == "yield to loop":
         what = f"{now.running}{woken} runs, then yields to the loop: it goes to the back of the ready queue"
     elif step.waits_on:
-        what = f"{now.running}{woken} runs until it awaits {waits_on}: it leaves the loop"
+        what = f"{now.running}{woken} runs until it awaits {waits_on}: it gives control back to the loop"
     else:
         outcome = task.outcome or "its end"
         what = f"{now.running}{woken} runs to its end ({outcome})"

@@ -58,7 +58,7 @@ def test_each_panel_says_its_step_time_ready_queue_and_caption():
         "step 5 of 7 · 2.00 s", "step 6 of 7 · 3.00 s", "step 7 of 7 · 5.00 s"]
     assert [p.ready for p in strip.panels] == ["ready: (empty)", "ready: Task-3 → Task-1"] + ["ready: (empty)"] * 4
     assert [p.caption for p in strip.panels] == [every[m.index].caption for m in strip.moments]
-    assert strip.panels[2].caption == ("Task-1 runs until it awaits sleep(5): it leaves the loop. Nothing is "
+    assert strip.panels[2].caption == ("Task-1 runs until it awaits sleep(5): it gives control back to the loop. Nothing is "
                                        "ready, so the loop waits until 2.00 s, when Task-2 can go on.")
     # ... and the picture says it: the titles, and under each chart the queue and the caption, wrapped
     charts = [ax for ax in strip.figure.axes if ax.get_title(loc="left")]

@@ -46,10 +46,10 @@ def test_the_ready_queue_in_order_and_who_waits_on_what():
 
 def test_captions_say_what_happens_in_plain_words():
     steps = moments(run_traced(seed_example()))
-    assert steps[1].caption == ("Task-2 runs until it awaits sleep(2): it leaves the loop, "
+    assert steps[1].caption == ("Task-2 runs until it awaits sleep(2): it gives control back to the loop, "
                                 "and the loop picks Task-3 from the ready queue.")
     assert steps[0].caption.startswith("Task-1 runs, then yields to the loop")
-    assert steps[3].caption == ("Task-1 runs until it awaits sleep(5): it leaves the loop. Nothing is "
+    assert steps[3].caption == ("Task-1 runs until it awaits sleep(5): it gives control back to the loop. Nothing is "
                                 "ready, so the loop waits until 2.00 s, when Task-2 can go on.")
     assert steps[4].caption.startswith("Task-2, woken by its timer, runs to its end (result)")
     assert steps[-1].caption.endswith("Nothing is left to run: the loop's work is done.")

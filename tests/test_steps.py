@@ -7,6 +7,7 @@ column, where each ready interval starts and ends, which column each arrow leave
 from __future__ import annotations
 
 import asyncio
+import socket
 import subprocess
 import sys
 import textwrap
@@ -320,6 +321,79 @@ def test_a_callback_from_another_thread_wakes_as_a_thread_job():
         trace = run_traced(main(), clock=clock)
         assert trace.result == "from a thread"
         assert trace.tasks[0].steps[1].woken_by == "thread job" and trace.links == []
+
+
+async def echo_once():
+    """A loopback echo: the handler waits for a line, the client for its echo (0.1 s after connecting)."""
+    async def handle(reader, writer):
+        writer.write((await reader.readline()).upper())
+        await writer.drain()
+        writer.close()
+        await writer.wait_closed()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    async with server:
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.sockets[0].getsockname()[1])
+        await asyncio.sleep(0.1)
+        writer.write(b"ping\n")
+        answer = await reader.readline()
+        writer.close()
+        await writer.wait_closed()
+        return answer
+
+
+@pytest.mark.parametrize("clock", ["virtual", "real"])
+def test_data_arriving_on_a_socket_wakes_from_the_clocks_mark_as_socket_readable(clock):
+    trace = run_traced(echo_once(), clock=clock)
+    assert trace.result == b"PING\n"
+    client = trace.tasks[0]
+    handler = next(t for t in trace.tasks if t.coroutine == "handle")
+    # the connection made (the socket writable), then the timer, then the echo read (readable)
+    woken = [s.woken_by for s in client.steps]
+    assert "socket writable" in woken and woken[-3:] == ["timer", "socket readable", "itself"]
+    assert [s.woken_by for s in handler.steps] == ["created", "socket readable", "itself"]
+    arrows = {(a.target_lane, a.cause) for a in step_view(trace).arrows if a.source_lane is None}
+    lane = {t.id: n for n, t in enumerate(trace.tasks)}
+    assert {(lane[handler.id], "socket readable"), (lane[client.id], "socket readable"),
+            (lane[client.id], "socket writable")} <= arrows
+
+
+def test_a_subprocess_writing_wakes_its_reader_as_pipe_readable():
+    async def main():
+        proc = await asyncio.create_subprocess_exec(sys.executable, "-c", "print('hi')",
+                                                    stdout=asyncio.subprocess.PIPE)
+        line = await proc.stdout.readline()
+        await proc.wait()
+        return line
+
+    trace = run_traced(main(), clock="real")
+    assert trace.result == b"hi\n"
+    assert "pipe readable" in [s.woken_by for s in trace.tasks[0].steps]
+
+
+def test_a_reader_removed_before_its_turn_is_not_run():
+    """asyncio skips a reader's callback whose file left the selector after the select (its handle
+    cancelled); so must the handle the recorder queues in its place."""
+    async def main():
+        loop = asyncio.get_running_loop()
+        a, b = socket.socketpair()
+        calls = []
+        try:
+            for sock in (a, b):
+                sock.setblocking(False)
+                loop.add_reader(sock, lambda s=sock: (calls.append(s is a), loop.remove_reader(a),
+                                                     loop.remove_reader(b)))
+            a.send(b"x")
+            b.send(b"x")                    # both readable in the same select
+            await asyncio.sleep(0.1)
+            return len(calls)
+        finally:
+            a.close()
+            b.close()
+
+    plain = asyncio.run(main())
+    for clock in ("virtual", "real"):
+        assert run_traced(main(), clock=clock).result == plain == 1
 
 
 # --- timers: woken when one fell due ------------------------------------------------------------

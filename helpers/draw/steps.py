@@ -28,6 +28,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+from ..record.recorder import IO_WAKES
 from .gantt import (END_MARKERS, LINK, MAX_LABELLED_LANES, READY, RUNNING, WAITING, Chart, _bars, draw_gantt,
                     legend_handles)
 
@@ -38,6 +39,7 @@ MAX_COLUMNS = 400      # beyond this many steps, the first ones are drawn and th
 BAR = 0.8              # a running step's width, in columns
 CLOCK = "#5a6b7b"      # where the clock moved between two columns
 MAX_WAIT_LABELS = 300
+MAX_IO_LABELS = 12      # "socket readable" words at the tails of at most this many selector arrows
 
 
 @dataclass
@@ -68,9 +70,9 @@ class Arrow:
     """A wake-up: the step in column `source` resolved what the step in column `target` awaited."""
     source: int            # the waking step's column; for a timer, the last column before it fired
     target: int            # the woken step's column
-    source_lane: int | None  # the waker's lane; None for a timer (drawn from the clock's mark)
+    source_lane: int | None  # the waker's lane; None for a timer or the selector (drawn from the clock's mark)
     target_lane: int
-    cause: str             # the waker's name, or "timer"
+    cause: str             # the waker's name, "timer", or what the selector saw ("socket readable" ...)
 
 
 @dataclass
@@ -152,8 +154,8 @@ def step_view(trace: "Trace", max_columns: int = MAX_COLUMNS) -> StepView:
         else:
             # during the creator's step, or at the end of its own (it yielded); else between steps
             between = column < 0 or not (woken_by.startswith("created by") or woken_by == "itself")
-            if woken_by == "timer" and runs is not None:
-                view.arrows.append(Arrow(column, runs, None, tid, "timer"))
+            if (woken_by == "timer" or woken_by in IO_WAKES) and runs is not None:
+                view.arrows.append(Arrow(column, runs, None, tid, woken_by))
         item = Ready(tid, k, column, between, runs)
         view.ready.append(item)
         ready_x[(tid, k)] = item.x0
@@ -305,7 +307,7 @@ def _arrows(ax: Any, view: StepView, bar: float) -> None:
     """Every wake-up as one quiver: from the waker's bar (or the clock's mark) to the woken bar."""
     x0, y0, x1, y1 = [], [], [], []
     for a in view.arrows:
-        if a.source_lane is None:   # a timer: from the clock's mark, just above the woken lane
+        if a.source_lane is None:   # a timer or the selector: from the clock's mark, above the woken lane
             x0.append(a.source + 0.5)
             y0.append(a.target_lane - 0.5)
         else:
@@ -314,6 +316,9 @@ def _arrows(ax: Any, view: StepView, bar: float) -> None:
             y0.append(a.source_lane + down * bar / 2)
         x1.append(a.target - BAR / 2)
         y1.append(a.target_lane)
+    said = [(x, y, a.cause) for x, y, a in zip(x0, y0, view.arrows) if a.cause in IO_WAKES]
+    for x, y, cause in said if len(said) <= MAX_IO_LABELS else ():   # a timer's is the clock's mark
+        ax.text(x, y, cause, ha="center", va="bottom", fontsize=6.5, color=LINK, zorder=6)
     x0, y0, x1, y1 = map(np.asarray, (x0, y0, x1, y1))
     ax.quiver(x0, y0, x1 - x0, y1 - y0, angles="xy", scale_units="xy", scale=1, color=LINK,
               units="dots", width=1.6, headwidth=5, headlength=6, headaxislength=5.5, zorder=6)

@@ -26,6 +26,8 @@ import functools
 import heapq
 import inspect
 import math
+import os
+import stat
 import sys
 import time
 import types
@@ -71,6 +73,7 @@ class TracingLoop(asyncio.SelectorEventLoop):
         self.max_time = max_time if self.virtual else None
         self._virtual_now = 0.0
         self.recorder: Recorder | None = None
+        self._io_event: Any = None   # the selector's event being processed (see _add_callback)
         super().__init__()
         self._selector = ClockSelector(self._selector, self)
         self.outside = OutsideWork(self)
@@ -299,6 +302,28 @@ class TracingLoop(asyncio.SelectorEventLoop):
         self._ready.append(handle)
         return handle
 
+    # --- wake-ups from the selector ---------------------------------------------
+    def _process_events(self, event_list: list[Any]) -> None:
+        """asyncio's own, one event at a time, so that `_add_callback` knows which file is ready."""
+        if self.recorder is None:
+            return super()._process_events(event_list)
+        for event in event_list:
+            self._io_event = event
+            try:
+                super()._process_events([event])
+            finally:
+                self._io_event = None
+
+    def _add_callback(self, handle: asyncio.Handle) -> None:
+        """Queue a reader's or writer's callback with what the selector saw as its cause, so that
+        the task it wakes reads "socket readable" instead of "the loop"."""
+        event = self._io_event
+        if event is None or handle._cancelled or self.recorder is None:
+            return super()._add_callback(handle)
+        key, _ = event
+        what = "readable" if handle is key.data[0] else "writable"
+        self._ready.append(_IOHandle(handle, f"{_file_kind(key.fd)} {what}"))
+
     def call_soon_threadsafe(self, callback: Callable[..., Any], *args: Any,
                              context: Context | None = None) -> asyncio.Handle:
         if self.recorder is None:
@@ -399,6 +424,30 @@ class _TimerHandle(_Caused, events.TimerHandle):
     _cause = TIMER_CAUSE
 
 
+class _IOHandle(_CausedHandle):
+    """A reader's or writer's handle, queued for this one event: runs it unless it has been
+    cancelled meanwhile (the file removed from the selector), as asyncio would skip it."""
+    __slots__ = ("_original",)
+
+    def __init__(self, original: asyncio.Handle, how: str) -> None:
+        super().__init__(original._callback, original._args, original._loop, original._context)
+        self._original = original
+        self._source_traceback = original._source_traceback
+        self._cause = (NO_TASK, 0, False, how)
+
+    def _run(self) -> None:
+        if not self._original._cancelled:
+            super()._run()
+
+
+def _file_kind(fd: int) -> str:
+    """"socket" or "pipe" (a subprocess's pipe, or anything else the selector watches)."""
+    try:
+        return "socket" if stat.S_ISSOCK(os.fstat(fd).st_mode) else "pipe"
+    except OSError:
+        return "pipe"
+
+
 _SAFE_HANDLE = getattr(events, "_ThreadSafeHandle", events.Handle)   # 3.13.1+: with a lock
 
 
@@ -407,7 +456,7 @@ class _ThreadHandle(_Caused, _SAFE_HANDLE):  # type: ignore[valid-type, misc]
     _cause = THREAD_CAUSE
 
 
-for _cls, _base in ((_CausedHandle, events.Handle), (_TimerHandle, events.TimerHandle),
+for _cls, _base in ((_CausedHandle, events.Handle), (_IOHandle, events.Handle), (_TimerHandle, events.TimerHandle),
                     (_ThreadHandle, _SAFE_HANDLE)):   # named as asyncio's: reprs say <Handle ...>
     _cls.__name__, _cls.__qualname__, _cls.__module__ = _base.__name__, _base.__qualname__, _base.__module__
     _cls._asyncios = _base
