@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
 from .record.recorder import (CANCELLED, CREATED, EXCEPTION, NO_TASK, RESOURCE, RESULT, SCHEDULED,
-                              STEPPED, THREAD, TIMER, WIDTH, IO_WAKES, Recorder)
+                              STEPPED, THREAD, TIMER, WIDTH, IO_WAKES, LateTimer, Recorder)
 from .waits import describe_token, learner_chain
 
 OUTCOMES = {RESULT: "result", EXCEPTION: "exception", CANCELLED: "cancelled"}
@@ -36,6 +36,7 @@ class Step:
     real_start: float      # seconds of real time since the run began
     real_duration: float   # real seconds the step held the loop
     seq: int = -1          # its place in the loop's order of steps over the whole run: 0, 1, 2 ...
+    late: float = 0.0      # woken by a timer that fired this many seconds after its due time
 
 
 @dataclass
@@ -276,6 +277,8 @@ def build_trace(rec: Recorder, clock: str, deadlock: str | None = None, *,
         woken_by = _woken_by(rec, task, waker, how, tid, step_index)
         step = Step(t, end, t if ready is None else ready, woken_by, waits_on, chains[chain_id],
                     p - p0, b - p, seq)
+        if type(how) is LateTimer:
+            step.late = how.late
         task.steps.append(step)
         seq += 1
         nested = nested or p < last_start

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import numpy as np
 from matplotlib.collections import PolyCollection
@@ -11,6 +12,7 @@ from matplotlib.patches import Patch
 
 from helpers import run_traced
 from helpers.draw.gantt import RUNNING, WAITING, await_spans
+from helpers.draw.late import LATE_SECONDS, late_timers
 
 
 async def others():
@@ -417,3 +419,31 @@ def test_a_grouped_chart_keeps_the_loops_lane_and_the_resources_lanes():
     legend = legend_texts(chart.figure.axes[0])
     assert "loop busy" in legend and "queue size / free slots,\nheld lock, set event" in legend
     assert chart.png().startswith(b"\x89PNG")
+
+
+# --- a timer that fired late ---------------------------------------------------------------------
+
+async def heartbeat_behind_a_blocking_step():
+    async def heartbeat():
+        for _ in range(3):
+            await asyncio.sleep(0.2)
+
+    async def report():
+        await asyncio.sleep(0.1)
+        time.sleep(0.6)                 # holds the loop from 0.1 s to 0.7 s: the 0.2 s timer waits
+
+    await asyncio.gather(heartbeat(), report())
+
+
+def test_a_timer_that_fired_late_is_marked_from_its_due_time_on_the_real_clock_only():
+    trace = run_traced(heartbeat_behind_a_blocking_step(), clock="real")
+    beats = trace.task("Task-2").steps
+    assert [s.waits_on for s in beats[:-1]] == ["sleep(0.2)"] * 3   # the delay as written, not 0.199987
+    assert 0.4 <= beats[1].late <= beats[1].ready - 0.2 + 0.01       # due at 0.2 s, fired after 0.7 s
+    assert all(s.late < LATE_SECONDS for s in beats[2:])              # the next ones on time
+    [(lane, due, fired)] = late_timers(trace)
+    assert trace.tasks[lane].name == "Task-2" and fired == beats[1].ready and abs(due - 0.2) < 0.02
+    assert "timer fired late\n(from its due time)" in legend_of(trace)
+
+    virtual = run_traced(heartbeat_behind_a_blocking_step())      # no time passes inside a step
+    assert late_timers(virtual) == [] and "timer fired late\n(from its due time)" not in legend_of(virtual)

@@ -29,6 +29,7 @@ from matplotlib.patches import Patch
 from matplotlib.path import Path
 
 from ..model import paused_gc
+from .late import draw_late_timers, late_timers
 
 if TYPE_CHECKING:
     from ..model import Trace
@@ -217,6 +218,8 @@ def draw_gantt(trace: "Trace", *, ax: Any = None, loop_lane: bool = False,
     if awaits:
         _await_chains(ax, inches, trace, offset, upto, span, steps_shown)
     _end_markers(ax, trace, offset, upto, labelled, steps_shown)
+    late = late_timers(trace, upto)
+    draw_late_timers(ax, late, offset, inches, span, labelled)
     if loop_lane:
         _loop_lane(ax, trace, bar, min_width, upto)
     if links is None:
@@ -260,6 +263,8 @@ def draw_gantt(trace: "Trace", *, ax: Any = None, loop_lane: bool = False,
         marks.append("awaits")
     if stuck_tasks(trace):
         marks.append("stuck")
+    if late or (upto is not None and late_timers(trace)):
+        marks.append("late timer")
     legend(ax, trace, marks, loop_lane)
     return fig
 
@@ -472,6 +477,7 @@ def legend_handles() -> dict[str, Any]:
            for outcome, (marker, colour) in END_MARKERS.items()},
         "stuck": Patch(facecolor=STUCK, edgecolor=STALL, linewidth=0.8, label="stuck forever\n(deadlock)"),
         "wakes up": Line2D([], [], color=LINK, marker=">", label="wakes up"),
+        "late timer": Line2D([], [], color=STALL, linewidth=2.2, label="timer fired late\n(from its due time)"),
         "loop busy": Patch(facecolor=LOOP_BUSY, label="loop busy"),
         "stall": Patch(facecolor=STALL, label="blocked the loop"),
         "real time": Patch(facecolor=REAL_TIME, label="real time: outside\nwork in flight"),

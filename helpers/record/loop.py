@@ -40,7 +40,7 @@ from typing import Any, Callable
 from .clock import ClockSelector, OutsideWork
 from .frames import hide_own_frames
 from .recorder import (CALLBACK, NO_TASK, PROXIES, THREAD_CAUSE, TIMER_CAUSE, AwaitableProxy, CoroutineProxy,
-                       Recorder, seconds_text)
+                       LateTimer, Recorder, seconds_text)
 from .stuck import Deadlock, Runaway, describe_cycle, waits_graph
 
 # A live view draws at most this often (seconds of real time): about 10 frames a second.
@@ -51,6 +51,8 @@ FRAME_INTERVAL = 0.1
 MAX_STEPS = 1_000_000
 MAX_TIME = 3600.0
 LOOP_STEPS = 10_000
+# A timer that fires this much after its due time (real clock: the loop was busy) says how late it was.
+LATE_NOTED = 0.001
 
 _TIMEOUT_CALLBACK = getattr(getattr(asyncio, "Timeout", None), "_on_timeout", None)
 _RELEASE_WAITER = getattr(tasks, "_release_waiter", None)   # wait_for's and wait's timeout, 3.11
@@ -74,6 +76,7 @@ class TracingLoop(asyncio.SelectorEventLoop):
         self._virtual_now = 0.0
         self.recorder: Recorder | None = None
         self._io_event: Any = None   # the selector's event being processed (see _add_callback)
+        self._delay: float | None = None   # the delay of the call_later being made (see call_at)
         super().__init__()
         self._selector = ClockSelector(self._selector, self)
         self.outside = OutsideWork(self)
@@ -350,6 +353,21 @@ class TracingLoop(asyncio.SelectorEventLoop):
         rec.note_scheduled(task_id, rec.waker(args[0], self) if args else rec.cause_now(self))
         return _AdoptedStep(rec, task_id, task, callback)
 
+    def call_later(self, delay: float, callback: Callable[..., Any], *args: Any,
+                   context: Context | None = None) -> asyncio.TimerHandle:
+        # What BaseEventLoop.call_later does, keeping the delay asked for, so that on the real
+        # clock a label says sleep(0.2), not the sleep(0.199987) call_at would work out.
+        if delay is None:
+            raise TypeError("delay must not be None")
+        self._delay = delay
+        try:
+            timer = self.call_at(self.time() + delay, callback, *args, context=context)
+        finally:
+            self._delay = None
+        if timer._source_traceback:
+            del timer._source_traceback[-1]
+        return timer
+
     def call_at(self, when: float, callback: Callable[..., Any], *args: Any,
                 context: Context | None = None) -> asyncio.TimerHandle:
         # (BaseEventLoop.call_later comes through here too)
@@ -372,14 +390,18 @@ class TracingLoop(asyncio.SelectorEventLoop):
             handle._source_traceback = _source_traceback(sys._getframe(1))
         heapq.heappush(self._scheduled, handle)
         handle._scheduled = True
+        # (a program's own call_at, or asyncio.timeout's: on the real clock, to 0.1 ms, the time
+        # passed since the program read the clock being microseconds)
+        delay = self._delay if self._delay is not None else when - self.time()
+        delay = delay if self._delay is not None or self.virtual else round(delay, 4)
         if callback is futures._set_result_unless_cancelled:
-            rec.label(args[0], f"sleep({seconds_text(when - self.time())})")   # asyncio.sleep(delay)'s own future
+            rec.label(args[0], f"sleep({seconds_text(delay)})")   # asyncio.sleep(delay)'s own future
         elif callback is _RELEASE_WAITER and args:
-            rec.label(args[0], ("timeout", "wait_for", when - self.time()))
+            rec.label(args[0], ("timeout", "wait_for", delay))
         elif _TIMEOUT_CALLBACK is not None and getattr(callback, "__func__", None) is _TIMEOUT_CALLBACK:
             guarded = rec.task_id(getattr(callback.__self__, "_task", None))
             if guarded is not None:
-                rec.timeouts[guarded] = (weakref.ref(handle), when - self.time())
+                rec.timeouts[guarded] = (weakref.ref(handle), delay)
         return handle
 
     def run_in_executor(self, executor: Any, func: Callable[..., Any], *args: Any) -> asyncio.Future:
@@ -421,7 +443,11 @@ class _CausedHandle(_Caused, events.Handle):
 
 class _TimerHandle(_Caused, events.TimerHandle):
     __slots__ = ()
-    _cause = TIMER_CAUSE
+
+    @property
+    def _cause(self) -> tuple[int, int, bool, str | None]:   # read as it runs: is it late?
+        late = self._loop.time() - self._when
+        return TIMER_CAUSE if late < LATE_NOTED else (NO_TASK, 0, False, LateTimer(late))
 
 
 class _IOHandle(_CausedHandle):

@@ -37,13 +37,25 @@ IO_WAKES = ("socket readable", "socket writable", "pipe readable", "pipe writabl
 # A cause: (task id, steps logged so far, that task's step still running, how) -- see `Recorder.cause_now`.
 NOBODY = (NO_TASK, 0, False, None)
 TIMER_CAUSE = (NO_TASK, 0, False, TIMER)
+
+
+class LateTimer(str):
+    """How a wake-up came from a timer that fired after its due time (the loop was busy): the word
+    "timer" (so ``how == TIMER`` holds), carrying how many seconds late it fired."""
+
+    def __new__(cls, late: float) -> "LateTimer":
+        self = super().__new__(cls, TIMER)
+        self.late = late
+        return self
+
+
 THREAD_CAUSE = (NO_TASK, 0, False, THREAD)
 _DEFAULT_NAME = re.compile(r"Task-\d+")
 
 __all__ = ["Recorder", "CoroutineProxy", "AwaitableProxy", "PROXIES", "CREATED", "SCHEDULED", "STEPPED",
            "EXITED", "RESOURCE", "WIDTH", "RESULT", "EXCEPTION", "CANCELLED", "NO_TASK", "FOUND",
            "ASYNCIO_DIR", "CALLBACK", "TIMER", "THREAD", "NOBODY", "TIMER_CAUSE", "THREAD_CAUSE",
-           "IO_WAKES"]
+           "IO_WAKES", "LateTimer"]
 
 
 class Recorder:
