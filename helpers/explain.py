@@ -39,6 +39,11 @@ def explain_ending(trace: Trace, file: Any = None) -> None:
         say(f"Note: {names} {'was' if one else 'were'} still unfinished when the main coroutine ended,"
             f" so {'it was' if one else 'they were'} cancelled (the grey square{'' if one else 's'}):"
             " asyncio.run() cancels every task left over.")
+    destroyed = [t for t in trace.tasks if t.destroyed is not None]
+    for task in destroyed[:3]:
+        say(f"Note: {task.name} {task.coroutine}() was destroyed by the garbage collector at {task.destroyed:.2f} s"
+            " while it was still waiting (the dagger): nothing kept a reference to it, so it never finished."
+            " Keep a reference to every task you create (a set, or a TaskGroup).")
     if not trace.deadlock:
         for since, cycle in trace.stuck:
             names = [trace.tasks[t].name for t in cycle] + [trace.tasks[cycle[0]].name]

@@ -51,6 +51,7 @@ class TaskTrace:
     outcome: str | None = None      # "result", "exception", "cancelled", or None if unfinished
     detail: str = ""                # repr of the result, or "Type: message"
     finished: float | None = None
+    destroyed: float | None = None  # unfinished, and garbage-collected then: nothing referred to it
 
     @property
     def started(self) -> float | None:
@@ -297,6 +298,9 @@ def build_trace(rec: Recorder, clock: str, deadlock: str | None = None, *,
             task.outcome, task.detail, task.finished = OUTCOMES[outcome], detail, end
             text = task.outcome + (f": {detail}" if detail else "")
             keyed.append((b, 1, index, end, tid, "finished", text, step_index))
+    for tid, (v, p) in rec.collected.items():
+        if tasks[tid].outcome is None:
+            tasks[tid].destroyed = v if virtual else p - p0
     if nested:
         _order_by_start(tasks)
     stalls = [Stall(t.id, i, s.start, s.real_duration)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 
 import numpy as np
@@ -11,7 +12,7 @@ from matplotlib.colors import to_hex
 from matplotlib.patches import Patch
 
 from helpers import run_traced
-from helpers.draw.gantt import RUNNING, WAITING, await_spans
+from helpers.draw.gantt import RUNNING, WAITING, await_spans, collect_spans
 from helpers.draw.late import LATE_SECONDS, late_timers
 
 
@@ -447,3 +448,30 @@ def test_a_timer_that_fired_late_is_marked_from_its_due_time_on_the_real_clock_o
 
     virtual = run_traced(heartbeat_behind_a_blocking_step())      # no time passes inside a step
     assert late_timers(virtual) == [] and "timer fired late\n(from its due time)" not in legend_of(virtual)
+
+
+# --- a pending task the garbage collector destroyed ----------------------------------------------
+
+async def forgets_a_task():
+    async def forgotten():
+        await asyncio.get_running_loop().create_future()    # nothing else refers to this future
+
+    async def finished():
+        return "done"
+
+    asyncio.create_task(forgotten())
+    asyncio.create_task(finished())
+    await asyncio.sleep(1)
+    gc.collect()                                            # both tasks are unreferenced by now
+    await asyncio.sleep(1)
+
+
+def test_a_pending_task_destroyed_by_the_garbage_collector_ends_its_lane_with_a_dagger(capsys):
+    trace = run_traced(forgets_a_task())
+    forgotten, finished = trace.tasks[1], trace.tasks[2]
+    assert (forgotten.outcome, forgotten.destroyed) == (None, 1.0)
+    assert (finished.outcome, finished.destroyed) == ("result", None)      # ended first: not marked
+    waits = collect_spans(trace).waiting
+    assert waits[waits[:, 0] == 1][:, 2].max() == 1.0                      # not drawn waiting to 2 s
+    assert "destroyed while pending\n(garbage-collected)" in legend_of(trace)
+    assert "Task-2 forgotten() was destroyed by the garbage collector at 1.00 s" in capsys.readouterr().out

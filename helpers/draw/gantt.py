@@ -45,6 +45,7 @@ REAL_TIME = "#e3f0fb"   # a virtual-clock stretch that passed in real time
 AWAIT_CHAIN = "#b9d3ea"  # under a lane: inside which awaited coroutine the task is suspended
 RESOURCE = "#9fd8b8"     # a shared resource's lane: a Queue's size, a held Lock, a set Event
 RESOURCE_EDGE = "#3c8a5f"
+DESTROYED, DESTROYED_MARKER = "#222222", r"$\dagger$"   # a pending task the garbage collector destroyed
 END_MARKERS = {"result": ("o", "#2ca02c"), "exception": ("X", "#d62728"), "cancelled": ("s", "#7f7f7f")}
 
 MAX_LABELLED_LANES = 40
@@ -93,9 +94,10 @@ def collect_spans(trace: "Trace", upto: float | None = None,
             previous_end, previous_waits = step.end, step.waits_on
             if not step.waits_on:
                 previous_end = None
-        if previous_end is not None:  # still waiting when the trace (or the cut) ends
-            waiting.append((lane, previous_end, end_of_time))
-            labels.append((lane, previous_end, end_of_time, previous_waits))
+        if previous_end is not None:  # still waiting when the trace (or the cut) ends, or it was destroyed
+            until = end_of_time if task.destroyed is None else min(end_of_time, task.destroyed)
+            waiting.append((lane, previous_end, until))
+            labels.append((lane, previous_end, until, previous_waits))
     as_array = lambda rows: np.array(rows, dtype=float).reshape(-1, 3)  # noqa: E731
     return Spans(as_array(running), as_array(ready), as_array(waiting), labels)
 
@@ -256,7 +258,8 @@ def draw_gantt(trace: "Trace", *, ax: Any = None, loop_lane: bool = False,
     whole = spans if upto is None and steps_shown is None else collect_spans(trace)
     kinds = [len(whole.running) > 0, len(whole.ready) > 0, bool(np.any(whole.waiting[:, 2] > whole.waiting[:, 1]))]
     marks = [*(kind for kind, shown in zip(("running", "ready", "waiting"), kinds) if shown),
-             *(outcome for outcome in END_MARKERS if any(t.outcome == outcome for t in trace.tasks))]
+             *(outcome for outcome in END_MARKERS if any(t.outcome == outcome for t in trace.tasks)),
+             *(["destroyed"] if any(t.destroyed is not None for t in trace.tasks) else [])]
     if links and trace.links:
         marks.append("wakes up")
     if awaits and any(len(s.coroutines) > 1 and s.waits_on for t in trace.tasks for s in t.steps):
@@ -429,6 +432,11 @@ def _end_markers(ax: Any, trace: "Trace", offset: int, upto: float | None, label
             xs, ys = zip(*points)
             ax.scatter(xs, ys, marker=marker, color=colour, s=42 if labelled else 8, zorder=5,
                        edgecolors="white", linewidths=0.6)
+    points = [(t.destroyed, lane + offset) for lane, t in enumerate(trace.tasks)
+              if t.destroyed is not None and (upto is None or t.destroyed <= upto)]
+    if points:
+        xs, ys = zip(*points)
+        ax.scatter(xs, ys, marker=DESTROYED_MARKER, color=DESTROYED, s=70 if labelled else 14, zorder=5)
 
 
 def _loop_lane(ax: Any, trace: "Trace", bar: float, min_width: float, upto: float | None) -> None:
@@ -475,6 +483,8 @@ def legend_handles() -> dict[str, Any]:
         "waiting": Patch(facecolor=WAITING, label="waiting"),
         **{outcome: Line2D([], [], marker=marker, color=colour, linestyle="none", label=outcome)
            for outcome, (marker, colour) in END_MARKERS.items()},
+        "destroyed": Line2D([], [], marker=DESTROYED_MARKER, color=DESTROYED, linestyle="none", markersize=9,
+                            label="destroyed while pending\n(garbage-collected)"),
         "stuck": Patch(facecolor=STUCK, edgecolor=STALL, linewidth=0.8, label="stuck forever\n(deadlock)"),
         "wakes up": Line2D([], [], color=LINK, marker=">", label="wakes up"),
         "late timer": Line2D([], [], color=STALL, linewidth=2.2, label="timer fired late\n(from its due time)"),

@@ -16,6 +16,7 @@ references is collected exactly when plain asyncio would collect it.
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 import weakref
 from time import perf_counter
@@ -75,6 +76,7 @@ class Recorder:
         self.coro_names: list[str] = []     # the task's coroutine, by task id
         self.names: list[str] = []          # the task's name, kept up to date
         self.exits: dict[int, tuple[int, str]] = {}  # id -> (outcome, detail), in order
+        self.collected: dict[int, tuple[float, float]] = {}  # id -> (vnow, perf): destroyed unfinished
         self.labels: dict[int, tuple[Any, str]] = {}  # id(future) -> (future, "sleep(2)")
         self.timeouts: dict[int, tuple[Any, float]] = {}  # task id -> (weak ref to timer handle, delay)
         self.adopted: dict[int, tuple[Any, int]] = {}  # id(task) -> (weakref, task id)
@@ -176,18 +178,24 @@ class Recorder:
         return task_id
 
     def task_created(self, task: asyncio.Task, task_id: int) -> None:
-        self.tasks[task_id] = weakref.ref(task)
+        self.tasks[task_id] = weakref.ref(task, functools.partial(self._task_collected, task_id))
         self.names[task_id] = task.get_name()
 
     def adopt(self, task: asyncio.Task) -> int:
         """Record a Task that was built directly (``asyncio.Task(coro)``), not by create_task."""
         task_id = self._new_task(coroutine_name(task.get_coro()))
-        self.tasks[task_id] = ref = weakref.ref(task)
+        self.tasks[task_id] = ref = weakref.ref(task, functools.partial(self._task_collected, task_id))
         self.adopted[id(task)] = (ref, task_id)
         if _DEFAULT_NAME.fullmatch(task.get_name()):
             task.set_name(self.names[task_id])  # numbered per run, like the tasks create_task made
         self.names[task_id] = task.get_name()
         return task_id
+
+    def _task_collected(self, task_id: int, _: Any) -> None:
+        """The garbage collector destroyed the Task: if it had not ended, note when (nothing kept
+        a reference to it, so it never will: asyncio says "Task was destroyed but it is pending!")."""
+        if task_id not in self.exits and task_id not in self.collected:
+            self.collected[task_id] = (self.vnow, perf_counter())
 
     def note_scheduled(self, task_id: int, cause: tuple[int, int, bool, str | None] | None) -> None:
         """The task became ready: a step of it is queued on the loop, because of `cause` (`cause_now`)."""
