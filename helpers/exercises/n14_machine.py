@@ -71,6 +71,20 @@ def first_difference(ours: Steps, theirs: Steps) -> int:
     return next((i for i, (a, b) in enumerate(zip(ours, theirs)) if a != b), min(len(ours), len(theirs)))
 
 
+def escaped(loop: Any, steps: Steps) -> Verdict | None:
+    """A mini loop whose main task is unfinished though it never said it was stuck: an exception
+    escaped from run_until_complete() (the cell showed its traceback)."""
+    main = getattr(loop, "main", None)
+    if getattr(loop, "stuck", None) is None and main is not None and not main.done():
+        last = f" after {listed(steps[-1:])}" if steps else ""
+        return not_yet(f"The mini loop stopped{last} with Task-1 unfinished, and without saying that it "
+                       "was stuck: an exception escaped from run_until_complete(). Which exception does "
+                       "the cell's traceback show, and which line let it out?",
+                       "Keep every case of Task._step: StopIteration sets the result, another exception "
+                       "sets the error, a bare yield queues the next step, a Future gets the wake-up.")
+    return None
+
+
 def stuck_words(loop: Any) -> str:
     stuck = getattr(loop, "stuck", None)
     return f" and got stuck at {stuck.split(':', 1)[0]}" if isinstance(stuck, str) and ":" in stuck else ""
@@ -93,8 +107,8 @@ def _read_names(prediction: Any, known: set[str]) -> tuple[list[str] | None, str
     elif isinstance(prediction, (list, tuple)):
         items = list(prediction)
     else:
-        return None, (f"my_prediction is a {type(prediction).__name__}, not a list of names. Which task "
-                      "runs at each of the mini loop's steps, in order?")
+        return None, (f"my_prediction is of type {type(prediction).__name__}, not a list of names. Which "
+                      "task runs at each of the mini loop's steps, in order?")
     names = []
     for number, item in enumerate(items, 1):
         word = str(item).strip().strip("'\"").removesuffix("()").lower()
@@ -143,8 +157,8 @@ def predict_the_steps(trace: "Trace", loop: Any = None, prediction: Any = None) 
         return not_yet(f"The mini loop's {len(order)} task steps agree with the first {len(order)} of "
                        f"yours, but you predicted {len(predicted)}. Does awaiting a Future that is already "
                        "done end the step?", ORDER_RULES)
-    return not_yet(f"Your prediction agrees with the mini loop for the first {at} "
-                   f"{'step' if at == 1 else 'steps'}. At step {at + 1} (at {seconds(times[at])}) you "
+    return not_yet(f"Your prediction agrees with the mini loop for the first "
+                   f"{'step' if at == 1 else f'{at} steps'}. At step {at + 1} (at {seconds(times[at])}) you "
                    f"predicted {predicted[at]}, and the log shows {order[at]}. Which callbacks were in "
                    f"the ready queue when step {at} ended, and in what order had they been queued?",
                    ORDER_RULES)
@@ -165,6 +179,9 @@ def the_forgetful_task(trace: "Trace", loop: Any = None) -> Verdict:
         return not_a_mini_loop(loop, 'check("14-the-forgetful-task", real, forgetful)')
     theirs = real_steps(trace)
     main = getattr(loop, "main", None)
+    broken = escaped(loop, ours)
+    if broken is not None:
+        return broken
     if ours == theirs and getattr(loop, "stuck", None) is None and main is not None and main.done():
         return solved(f"The mini loop ran the same {len(ours)} steps as asyncio, in the same order: "
                       f"{listed(ours)}. Each Future a coroutine yielded got the task's wake-up among its "
@@ -207,6 +224,9 @@ def mini_gather(trace: "Trace", loop: Any = None) -> Verdict:
     main = getattr(loop, "main", None)
     stuck = getattr(loop, "stuck", None)
     main_steps = [when for when, name in ours if name == "Task-1"]
+    broken = escaped(loop, ours)
+    if broken is not None:
+        return broken
     if stuck is not None or main is None or not main.done():
         cooks = [(when, name) for when, name in ours if name != "Task-1"]
         return not_yet(f"The mini loop got stuck at {stuck.split(':', 1)[0] if stuck else 'its end'}: the "
@@ -225,8 +245,8 @@ def mini_gather(trace: "Trace", loop: Any = None) -> Verdict:
             return not_yet(f"dinner() returned {got!r}, but on the mini loop Task-1 ran at "
                            f"{', '.join(seconds(w) for w in main_steps)}, and on asyncio only at "
                            f"{', '.join(seconds(w) for w, n in theirs if n == 'Task-1')}: it woke up at "
-                           f"{seconds(extra[0])} too, when a dish was ready but the rice was not. How many "
-                           "times does asyncio's gather wake the task that awaits it?",
+                           f"{seconds(extra[0])}, before the last dish was ready. How many times does asyncio's "
+                           "gather wake the task that awaits it?",
                            GATHER_FIX)
         at = first_difference(ours, theirs)
         return not_yet(f"The mini loop and asyncio agree for {at} steps; then the mini loop ran "
