@@ -37,6 +37,8 @@ def describe_token(rec: Recorder, token: Any, chain_id: int | None) -> str:
         text = _WAIT_NAMES[inner]
     else:
         text = _object_words(rec, token)
+        if text == "Future pending" and chain_id is not None:
+            text = _asyncio_entry(rec.chain_codes[chain_id]) or text
     if guard is not None:
         text += f", timeout {seconds_text(guard)} s"
     return text
@@ -58,6 +60,16 @@ def _innermost_asyncio_name(codes: tuple[Any, ...]) -> str:
             name = code.co_qualname
             if name in _WAIT_NAMES or name in ("wait_for", "sleep", "to_thread"):
                 return name
+    return ""
+
+
+def _asyncio_entry(codes: tuple[Any, ...]) -> str:
+    """The asyncio coroutine the program called, when a task waits on an anonymous Future inside it:
+    ``Queue.join``, ``StreamReader.readline``, ``StreamWriter.drain``, ``loop.sock_recv`` ..."""
+    for code in codes:
+        if code.co_filename.startswith(ASYNCIO_DIR):
+            owner, _, name = code.co_qualname.rpartition(".")
+            return f"loop.{name}" if owner.endswith("EventLoop") else code.co_qualname
     return ""
 
 
