@@ -95,6 +95,42 @@ def test_async_with_says_what_it_waits_for():
     assert waits(trace, "Task-3")[:2] == ["Lock.acquire", "Condition.wait"]
 
 
+@pytest.mark.parametrize("clock", CLOCKS)
+def test_a_wait_inside_an_asyncio_call_is_named_after_the_call(clock):
+    """Queue.join, a stream's readline and wait_closed: not 'Future pending'."""
+    async def main():
+        queue = asyncio.Queue()
+        await queue.put("job")
+
+        async def worker():
+            await queue.get()
+            await asyncio.sleep(0.1)
+            queue.task_done()
+
+        async def handle(reader, writer):
+            writer.write(await reader.readline())
+            writer.close()
+            await writer.wait_closed()
+
+        job = asyncio.create_task(worker())
+        await queue.join()
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        async with server:
+            reader, writer = await asyncio.open_connection("127.0.0.1", server.sockets[0].getsockname()[1])
+            writer.write(b"hi\n")
+            answer = await reader.readline()
+            writer.close()
+            await writer.wait_closed()
+        await job
+        return answer
+
+    trace = run_traced(main(), clock=clock)
+    assert trace.result == b"hi\n"
+    said = waits(trace, "Task-1")
+    assert said[0] == "Queue.join" and "StreamReader.readline" in said and "StreamWriter.wait_closed" in said
+    assert "Future pending" not in said
+
+
 def test_wrap_future_of_a_pool_job_is_a_thread_job_not_a_deadlock():
     async def main():
         with concurrent.futures.ThreadPoolExecutor(1) as pool:
