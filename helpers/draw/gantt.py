@@ -562,10 +562,12 @@ def side_by_side(*traces: "Trace", titles: list[str] | None = None, height: floa
     chart.figure = Figure(figsize=(6.5 * len(traces), height), layout="constrained")
     axes = chart.figure.subplots(1, len(traces), squeeze=False)[0]
     end = max(t.duration for t in traces)
-    lanes = max([len(t.tasks) for t in traces if not wants_groups(t, None)], default=0)
+    # every panel as tall as the tallest: tasks, the loop's lane, resource lanes
+    lanes = max([len(t.tasks) + len(t.resources) for t in traces if not wants_groups(t, None)], default=0)
     for i, (ax, trace) in enumerate(zip(axes, traces)):
-        title = titles[i] if titles else f"{trace.tasks[0].coroutine}(): {trace.duration:g} s"
-        draw_gantt(trace, ax=ax, xmax=end, title=title)
+        duration = f"{trace.duration:.2f}" if trace.clock == "virtual" else f"{trace.duration:.1f}"
+        title = titles[i] if titles else f"{trace.tasks[0].coroutine}(): {duration} s"
+        draw_gantt(trace, ax=ax, xmax=end, title=title, axes_width=chart.figure.get_figwidth() * 0.75 / len(traces))
         if not wants_groups(trace, None):   # (a grouped chart's bands have heights of their own)
             ax.set_ylim(lanes - 0.5, -0.5)
         if i < len(traces) - 1:

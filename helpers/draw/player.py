@@ -142,7 +142,7 @@ class Player:
     def final(self) -> tuple[bytes, Any, float, Any]:
         """The complete chart as PNG, with its size, resolution and axes box (every frame's)."""
         if self._final is None:
-            chart = self.trace.chart()
+            chart = self.trace.chart(group=False)   # a lane per task, as in every frame
             png = chart.png()   # lays the figure out: the axes box below is the final one
             self._final = (png, chart.figure.get_size_inches(), chart.figure.dpi,
                            chart.figure.axes[0].get_position())
