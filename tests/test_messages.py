@@ -55,3 +55,24 @@ def test_a_run_with_nothing_left_over_says_nothing(capsys):
 
     run_traced(main())
     assert capsys.readouterr().out == ""
+
+
+def test_a_deadlock_report_suggests_what_resolves_each_wait_it_lists(capsys):
+    async def full_queue():
+        queue = asyncio.Queue(maxsize=1)
+        await queue.put("one")
+        await queue.put("two")                      # nobody will ever get()
+
+    async def forgotten_task_done():
+        queue = asyncio.Queue()
+        await queue.put("job")
+        await queue.get()
+        await queue.join()                          # task_done() never called
+
+    run_traced(full_queue())
+    report = capsys.readouterr().out
+    assert "waits on Queue.put" in report
+    assert report.rstrip().endswith("wait on: get() from the Queue, or a timeout.")
+    run_traced(forgotten_task_done())
+    assert capsys.readouterr().out.rstrip().endswith(
+        "wait on: task_done() for every item taken from the Queue, or a timeout.")

@@ -22,10 +22,28 @@ class Deadlock(RuntimeError):
                  " (no timer, no thread job, no other task)."]
         lines += [f"  {name} waits on {what}" for name, what in waiting]
         lines += [f"  {cycle}" for cycle in self.cycles]
-        lines.append("The waiting tasks were cancelled so the run could end."
-                     " Something has to resolve what they wait on: set_result() on the Future,"
-                     " put() on the Queue, set() on the Event, or a timeout.")
+        remedies = list(dict.fromkeys(r for _, what in waiting for r in _remedies(what)))
+        lines.append("The waiting tasks were cancelled so the run could end. Something has to resolve what they"
+                     " wait on: " + ", ".join(remedies or GENERIC_REMEDIES) + ", or a timeout.")
         super().__init__("\n".join(lines))
+
+
+# What resolves a wait, by the words the chart uses for it (a wait on another task: that task ending).
+REMEDIES = {
+    "Future pending": "set_result() on the Future", "Queue.get": "put() on the Queue",
+    "Queue.put": "get() from the Queue", "Queue.join": "task_done() for every item taken from the Queue",
+    "Event.wait": "set() on the Event", "Lock.acquire": "release() of the Lock by the task that holds it",
+    "Semaphore.acquire": "release() of the Semaphore", "Condition.wait": "notify() on the Condition",
+    "Barrier.wait": "more tasks at the Barrier",
+}
+GENERIC_REMEDIES = ["set_result() on the Future", "put() on the Queue", "set() on the Event"]
+
+
+def _remedies(what: str) -> list[str]:
+    what = what.split(", timeout")[0]
+    if what.startswith("StreamReader."):
+        return ["data (or the end of the stream) from the other side of the connection"]
+    return [REMEDIES[what]] if what in REMEDIES else []
 
 
 class Runaway(RuntimeError):
