@@ -62,10 +62,10 @@ WHERE = {
 }
 WHERE_WORDS = '"reader", "new task" or "shutdown"'
 QUESTION = {
-    "A": "A: after the break nothing refers to A any more. Who closes an async generator that is "
-         "freed before it finished, and when does that code get its turn?",
-    "B": "B: what does aclosing() do when its block ends, and in which task does that code run?",
-    "C": "C: who still refers to C after the break, and until when?",
+    "A": "After the break nothing refers to A any more: who closes an async generator that is freed "
+         "before it finished, and when does that code get its turn?",
+    "B": "What does aclosing() do to B when its block ends, and in which task does that code run?",
+    "C": "Who still refers to C after the break, and until when?",
 }
 WHY = {
     "A": "A is freed at the break, at 1 s. Python calls the loop's finalizer hook instead of closing "
@@ -103,7 +103,7 @@ def when_closed(trace: "Trace", prediction: Any = None) -> Verdict:
             or blank(prediction[s][0]) or blank(prediction[s][1]) for s in STREAMS):
         return not_yet("Your prediction still has ... in it. For each of A, B and C: at what time (in "
                        f"seconds) is the stream closed, and where: {WHERE_WORDS}?",
-                       'Write a pair for each stream, e.g. "A": (1, "new task"): the time, then '
+                       "Write a pair for each stream, a time and a place, such as (2.5, \"shutdown\"): "
                        "reader (three_readers()'s own task, before it goes on), new task (a task the "
                        "event loop makes for it) or shutdown (the run's clean-up, after three_readers() "
                        "returned).")
@@ -112,7 +112,7 @@ def when_closed(trace: "Trace", prediction: Any = None) -> Verdict:
         return not_yet(f"I cannot read your prediction for {', '.join(unclear)}: each is a pair, a time in "
                        f"seconds and one of {WHERE_WORDS}. At what time, and where, is "
                        f"{unclear[0]} closed?",
-                       'For example "A": (1, "new task").')
+                       "A pair such as (2.5, \"shutdown\"): the time, then one of the three words.")
     wrong = []
     for s in STREAMS:
         at, where = TRUTH[s]
@@ -198,8 +198,8 @@ def first_match(trace: "Trace") -> Verdict:
                        "Fetch only when asked, hang up once, and wait for nothing else.")
     return solved(f"{name} returned {MATCH} at {seconds(main.finished or trace.duration)}: three pages "
                   f"fetched one at a time (sleep(1)), then the hang-up (sleep(0.5)) on {name}'s own lane, "
-                  f"from {seconds(began)} to {seconds(ended)}, before it returned. aclosing() closed the "
-                  "generator at the end of its block, in the reader's task: one lane, no "
+                  f"from {seconds(began)} to {seconds(ended)}, before it returned: the generator was closed "
+                  "in the reader's task (aclosing() does that at the end of its block). One lane, no "
                   "async_generator_athrow() task, and page 4 was never fetched.")
 
 
@@ -221,10 +221,12 @@ def audit_deadlock(trace: "Trace") -> Verdict:
         lanes = [r for r in trace.resources if r.name == "ledger.lock"]
         held = lanes[0].held() if lanes else []
         since = f" since {seconds(held[0][0])}" if held else ""
+        owner = held[0][2] if held else -1
+        by = f" by {trace.tasks[owner].name}" if 0 <= owner < len(trace.tasks) else ""
         return not_yet(f"The run ended in a deadlock at {seconds(trace.duration)}: {name} waits on "
-                       f"Lock.acquire from {seconds(waits[-1][0])} on, and the ledger.lock lane shows the "
-                       f"lock held{since}, never released. Only one task ran, {main.name}: what took the "
-                       "lock, and what still holds it after the loop?",
+                       f"Lock.acquire from {seconds(waits[-1][0])} on, and the ledger.lock lane says the "
+                       f"lock is held{by}{since}, and never released. Only one task ran, {main.name}: "
+                       "what in it took the lock, and what still holds it after the loop?",
                        "entries() took the lock in its async with, and after the break it is still "
                        "suspended at its yield, inside that block: it holds the lock. rows keeps the "
                        "generator alive, so nobody closes it. Close it when the loop ends: async with "
@@ -254,7 +256,7 @@ def audit_deadlock(trace: "Trace") -> Verdict:
                        "Keep the async with ledger.lock: block that writes the note.")
     write = writes[-1]
     return solved(f"{name} returned {BALANCE} at {seconds(trace.duration)}, on one lane, with no wait on "
-                  f"Lock.acquire. At the break, at {seconds(write[0])}, aclosing() closed the generator: "
+                  f"Lock.acquire. At the break, at {seconds(write[0])}, the generator was closed in {main.name}: "
                   "its async with released ledger.lock, and the next line took it again, all in one step of "
                   f"{main.name} (which is why the lock's lane never shows it free), to write the note from "
                   f"{seconds(write[0])} to {seconds(write[1])}. No clean-up task.")
