@@ -261,22 +261,22 @@ def test_nothing_stays_patched_after_a_run_that_raises():
 
 def test_real_clock_records_a_blocking_step_as_a_stall(capsys):
     async def main():
-        time.sleep(0.6)            # the classic mistake: blocks the whole loop
+        time.sleep(1.0)            # the classic mistake: blocks the whole loop
         await asyncio.sleep(0.05)
-        time.sleep(0.2)            # drawn as a stall, but too short for words (a busy machine does that)
+        time.sleep(0.3)            # drawn as a stall, but too short for words (a busy machine does that)
 
     trace = run_traced(main(), clock="real")
     first, second = trace.stalls
-    assert first.real_duration >= 0.6 and second.real_duration >= 0.2
+    assert first.real_duration >= 1.0 and second.real_duration >= 0.3
     step = trace.tasks[0].steps[0]
-    assert step.end - step.start >= 0.6           # the real clock shows the stall on the chart
+    assert step.end - step.start >= 1.0           # the real clock shows the stall on the chart
     out = capsys.readouterr().out
-    assert "held the loop for 0.6 s" in out and out.count("held the loop") == 1
+    assert "held the loop for 1.0 s" in out and out.count("held the loop") == 1
 
 
 def test_virtual_clock_warns_that_it_does_not_see_a_blocking_step(capsys):
     async def main():
-        time.sleep(0.6)
+        time.sleep(1.0)
 
     trace = run_traced(main())
     assert trace.duration == 0.0 and len(trace.stalls) == 1

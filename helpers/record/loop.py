@@ -11,8 +11,8 @@
   a wake-up asyncio delivers through its own callbacks (``asyncio.wait``,
   ``gather``, a ``TaskGroup``) is credited to the step that set it off;
 * ``call_later``/``call_at`` and ``run_in_executor`` remember what a sleep, a
-  timeout or a thread job is, so the chart can say ``sleep(2)`` or
-  ``thread job: download()``;
+  timeout or an executor's job is, so the chart can say ``sleep(2)`` or
+  ``thread job: download()`` (``process job: ...`` in a process pool);
 * the selector decides how time passes (see `helpers.record.clock`).
 
 Everything goes through ``time()`` and the selector, so the same loop also
@@ -22,6 +22,7 @@ works after ``nest_asyncio2.apply()`` has replaced ``_run_once``.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import functools
 import heapq
 import inspect
@@ -408,7 +409,8 @@ class TracingLoop(asyncio.SelectorEventLoop):
         future = super().run_in_executor(executor, func, *args)
         self.outside.job_started(future)
         if self.recorder is not None:
-            self.recorder.label(future, f"thread job: {_callable_name(func)}()")
+            where = "process" if isinstance(executor, concurrent.futures.ProcessPoolExecutor) else "thread"
+            self.recorder.label(future, f"{where} job: {_callable_name(func)}()")
         return future
 
 
