@@ -95,6 +95,19 @@ def test_async_with_says_what_it_waits_for():
     assert waits(trace, "Task-3")[:2] == ["Lock.acquire", "Condition.wait"]
 
 
+def test_an_executors_job_is_named_after_where_it_runs():
+    async def main():
+        loop = asyncio.get_running_loop()
+        with concurrent.futures.ProcessPoolExecutor(max_workers=1) as processes:
+            in_a_process = await loop.run_in_executor(processes, sum, range(1000))
+        in_a_thread = await loop.run_in_executor(None, sum, range(1000))
+        return in_a_process, in_a_thread
+
+    trace = run_traced(main(), clock="real")
+    assert trace.result == (499500, 499500)
+    assert waits(trace, "Task-1")[:2] == ["process job: sum()", "thread job: sum()"]
+
+
 @pytest.mark.parametrize("clock", CLOCKS)
 def test_a_wait_inside_an_asyncio_call_is_named_after_the_call(clock):
     """Queue.join, a stream's readline and wait_closed: not 'Future pending'."""
