@@ -53,7 +53,7 @@ def test_stdout_is_byte_identical_to_the_untraced_run_and_the_notes_go_to_stderr
 
         async def main():
             print("héllo", sys.argv[1:])
-            time.sleep(0.6)               # a stall: the CLI explains it, on stderr
+            time.sleep(1.0)               # a stall: the CLI explains it, on stderr
             await asyncio.sleep(0.1)
             sys.stdout.buffer.write(b"\\xff raw bytes\\n")
             print("no newline at the end", end="")
