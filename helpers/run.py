@@ -212,8 +212,12 @@ def _finish(loop: TracingLoop) -> list[int]:
     cleanup += [loop.shutdown_asyncgens, loop.shutdown_default_executor]
     try:
         for awaitable in cleanup:
-            if callable(awaitable):  # the loop's own housekeeping: not the learner's tasks
-                loop.recorder = None
+            if callable(awaitable):
+                # The loop's own housekeeping is not the learner's: not recorded, except the
+                # closing of async generators left open, whose `finally` blocks are the program's
+                # (each closed in a task of its own, named like the run's other tasks).
+                if not (awaitable == loop.shutdown_asyncgens and loop._asyncgens):
+                    loop.recorder = None
                 awaitable = awaitable()
             loop.deadlock = loop.runaway = None
             loop._stopping = False  # nest_asyncio2's run_until_complete does not reset it after stop()

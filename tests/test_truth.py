@@ -488,3 +488,31 @@ def test_after_nest_asyncio2_a_deadlock_is_still_reported_and_traced():
     assert out.stdout.splitlines() == [
         "Deadlock at 1.00 s: every task is waiting and nothing is left that could wake one up"
         " (no timer, no thread job, no other task).", "True 1.0"]
+
+
+def test_an_async_generator_left_open_is_closed_at_the_end_in_a_task_named_like_the_others(capsys):
+    kept = []
+
+    async def numbers():
+        try:
+            for n in range(10):
+                yield n
+                await asyncio.sleep(1)
+        finally:
+            print("closed in", asyncio.current_task().get_name())
+            await asyncio.sleep(0.5)
+
+    async def main():
+        kept.append(numbers())                  # still referred to when main() returns
+        async for n in kept[-1]:
+            if n == 1:
+                break
+
+    names = []
+    for _ in range(2):                          # asyncio's own counter would say Task-5, then Task-8
+        trace = run_traced(main(), quiet=True)
+        names.append(capsys.readouterr().out)
+        assert [t.coroutine for t in trace.tasks][-1] == "async_generator_athrow"
+        assert trace.duration == 1.5            # the generator's clean-up is part of the run, as in asyncio.run
+        kept.clear()
+    assert names == [f"closed in {trace.tasks[-1].name}\n"] * 2
