@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 EPSILON = 1e-6
 CLEANUP = "async_generator_athrow"   # the coroutine of the task the loop's finalizer hook makes
+SHUTDOWN = "BaseEventLoop.shutdown_asyncgens"   # the run's end: closes every generator still open
 
 
 def _waits(task: "TaskTrace", label: str) -> list[tuple[float, float]]:
@@ -42,7 +43,16 @@ def _waits(task: "TaskTrace", label: str) -> list[tuple[float, float]]:
 
 
 def _cleanups(trace: "Trace") -> list["TaskTrace"]:
-    return [t for t in trace.tasks if t.coroutine == CLEANUP]
+    """The tasks the loop's finalizer hook made while the program ran (not those of the run's end)."""
+    return [t for t in trace.tasks if t.coroutine == CLEANUP and t not in _at_shutdown(trace)]
+
+
+def _at_shutdown(trace: "Trace") -> list["TaskTrace"]:
+    """The run's own clean-up of generators still open at the end: loop.shutdown_asyncgens()'s task
+    and the task it makes for each generator (asyncio.run does the same)."""
+    ends = [t for t in trace.tasks if t.coroutine == SHUTDOWN]
+    names = {t.name for t in ends}
+    return ends + [t for t in trace.tasks if t.coroutine == CLEANUP and t.created_by in names]
 
 
 # ---------------------------------------------------------------- 13-when-closed
@@ -94,8 +104,8 @@ def when_closed(trace: "Trace", prediction: Any = None) -> Verdict:
             or abs((cleanups[0].started or -1) - TRUTH["A"][0]) > EPSILON
             or abs(trace.duration - TRUTH["C"][0]) > EPSILON):
         return not_yet(f"This trace has the lanes {', '.join(t.label for t in trace.tasks)} and lasts "
-                       f"{seconds(trace.duration)}; three_readers() as given has two lanes and lasts "
-                       "4.00 s. Is it the trace of three_readers(), unchanged?",
+                       f"{seconds(trace.duration)}; three_readers() as given has one clean-up lane while "
+                       "it runs, and lasts 4.00 s. Is it the trace of three_readers(), unchanged?",
                        "Run the cell of tickets() and three_readers() as given, then the exercise cell: "
                        "readers = await trace(three_readers()).")
     if not isinstance(prediction, dict) or any(
@@ -129,8 +139,8 @@ def when_closed(trace: "Trace", prediction: Any = None) -> Verdict:
     return solved(f"All three right. A was closed at 1 s by a task the loop made when the break dropped "
                   f"it: the lane {clean.label} on readers.chart(), from {seconds(clean.started)}. B was "
                   "closed at 2 s by aclosing(), in three_readers()'s own task, before it went on. C was "
-                  "closed at 4 s, after three_readers() returned, by the run's clean-up "
-                  "(loop.shutdown_asyncgens()): the chart ends before that, so only the note tells. "
+                  "closed at 4 s, after three_readers() returned, by the run's clean-up: the lanes of "
+                  "BaseEventLoop.shutdown_asyncgens() and the async_generator_athrow() task it made. "
                   "print(*closed, sep=\"\\n\") shows what each stream noted.")
 
 
@@ -225,8 +235,8 @@ def audit_deadlock(trace: "Trace") -> Verdict:
         by = f" by {trace.tasks[owner].name}" if 0 <= owner < len(trace.tasks) else ""
         return not_yet(f"The run ended in a deadlock at {seconds(trace.duration)}: {name} waits on "
                        f"Lock.acquire from {seconds(waits[-1][0])} on, and the ledger.lock lane says the "
-                       f"lock is held{by}{since}, and never released. Only one task ran, {main.name}: "
-                       "what in it took the lock, and what still holds it after the loop?",
+                       f"lock is held{by}{since}, and never released. Only one task of the program ran, "
+                       f"{main.name}: what in it took the lock, and what still holds it after the loop?",
                        "entries() took the lock in its async with, and after the break it is still "
                        "suspended at its yield, inside that block: it holds the lock. rows keeps the "
                        "generator alive, so nobody closes it. Close it when the loop ends: async with "
