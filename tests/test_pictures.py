@@ -11,7 +11,7 @@ from matplotlib.collections import PolyCollection
 from matplotlib.colors import to_hex
 from matplotlib.patches import Patch
 
-from helpers import run_traced
+from helpers import run_traced, watch
 from helpers.draw.gantt import RUNNING, WAITING, await_spans, collect_spans
 from helpers.draw.late import LATE_SECONDS, late_timers
 
@@ -475,3 +475,15 @@ def test_a_pending_task_destroyed_by_the_garbage_collector_ends_its_lane_with_a_
     assert waits[waits[:, 0] == 1][:, 2].max() == 1.0                      # not drawn waiting to 2 s
     assert "destroyed while pending\n(garbage-collected)" in legend_of(trace)
     assert "Task-2 forgotten() was destroyed by the garbage collector at 1.00 s" in capsys.readouterr().out
+
+
+def test_a_lock_taken_in_the_step_that_watches_it_is_held_by_that_task():
+    async def main():
+        lock = watch(asyncio.Lock(), "lock")       # watched, then taken, in one step
+        async with lock:
+            await asyncio.sleep(1)
+        await asyncio.sleep(1)
+        return lock
+
+    [lock] = run_traced(main()).resources
+    assert lock.held() == [(0.0, 1.0, 0)]           # held by Task-1 from 0 to 1 s (not "found held")

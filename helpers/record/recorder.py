@@ -213,9 +213,17 @@ class Recorder:
             self.after_step(task_id, coro)
 
     def watch(self, obj: Any, name: str | None = None) -> None:
-        """Draw `obj` (a Queue, Lock, Semaphore, Event or Condition) as a lane of its own."""
-        if self.resources.watch(obj, name) is not None:
+        """Draw `obj` (a Queue, Lock, Semaphore, Event or Condition) as a lane of its own.
+
+        Its state is logged now, as found: what the step watching it does to it next (takes the
+        lock ...) is then a change made by that step."""
+        rid = self.resources.watch(obj, name)
+        if rid is not None:
             self.sampling = True
+            entry = self.resources.watched[rid]
+            if entry[2] is None:
+                entry[2] = state = state_of(obj, self)
+                self.log.extend((RESOURCE, rid, self.vnow, perf_counter(), FOUND, 0.0, 0, state))
 
     def after_step(self, task_id: int, coro: Any) -> None:
         """After a step: find resources it waits on (resources=True), note what changed."""
