@@ -487,3 +487,31 @@ def test_a_lock_taken_in_the_step_that_watches_it_is_held_by_that_task():
 
     [lock] = run_traced(main()).resources
     assert lock.held() == [(0.0, 1.0, 0)]           # held by Task-1 from 0 to 1 s (not "found held")
+
+
+def test_a_task_suspended_inside_an_async_generator_is_shown_inside_it():
+    async def producer(queue):
+        await asyncio.sleep(1)
+        await queue.put("x")
+
+    async def items(queue):
+        while True:
+            yield await queue.get()
+
+    async def pages():
+        for n in range(2):
+            await asyncio.sleep(1)
+            yield n
+
+    async def main():
+        queue = asyncio.Queue()
+        job = asyncio.create_task(producer(queue))
+        async for _ in items(queue):
+            break
+        async for _ in pages():
+            pass
+        await job
+
+    steps = run_traced(main()).tasks[0].steps
+    assert [(s.waits_on, s.coroutines) for s in steps[:3]] == [
+        ("Queue.get", ("main", "items")), ("sleep(1)", ("main", "pages")), ("sleep(1)", ("main", "pages"))]

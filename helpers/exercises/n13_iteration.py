@@ -11,8 +11,7 @@ by a variable after a break: the reader waits for the lock its own generator hol
 
 The checkers read what the chart shows: lanes (an ``async_generator_athrow()`` lane is the task the
 event loop makes to close an abandoned async generator), waits and their labels (``sleep(1)`` a
-fetch, ``sleep(0.5)`` a hang-up or a write), ends, the deadlock report. The helpers cannot see inside
-an async generator (no coroutine rows there), so nothing here relies on rows.
+fetch, ``sleep(0.5)`` a hang-up or a write), ends, the deadlock report.
 """
 
 from __future__ import annotations

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import gc
 import re
+import types
 import weakref
 from time import perf_counter
 from typing import Any
@@ -323,6 +325,12 @@ class Recorder:
             elif kind is _GeneratorType:
                 code = c.gi_code
                 nxt = c.gi_yieldfrom
+            elif kind in _ASYNC_GENERATOR_STEPS:   # `async for` / `anext()`: into the generator's body
+                agen = _async_generator_of(c)
+                if agen is None:
+                    break
+                code = agen.ag_code
+                nxt = agen.ag_await
             else:
                 break
             child = node.get(code)
@@ -355,6 +363,29 @@ class Recorder:
         return child
 
 
+
+
+async def _one_item() -> Any:
+    yield None
+
+def _async_generator_step_types() -> tuple[type, ...]:
+    """What `anext(agen)` and `agen.athrow()` return: the awaitable an `async for` waits in. It does
+    not expose its generator, but holds it (gc.get_referents finds it, keeping nothing alive)."""
+    agen = _one_item()
+    steps = agen.asend(None), agen.athrow(GeneratorExit)
+    for step in steps:
+        step.close()   # made, never awaited: closed, so Python 3.13+ does not warn about it
+    return tuple(type(step) for step in steps)
+
+
+_ASYNC_GENERATOR_STEPS = _async_generator_step_types()
+
+
+def _async_generator_of(step: Any) -> Any:
+    for referent in gc.get_referents(step):
+        if type(referent) is types.AsyncGeneratorType:
+            return referent
+    return None
 
 
 def _callbacks(future: Any) -> list[Any]:
