@@ -95,8 +95,9 @@ def who_waits_on_whom(trace: "Trace", answer: Any = None) -> Verdict:
         right = names[holder]
         if _name(said) == right.lower():
             continue
-        owners = {f"{n}", f"{n}'s account", f"{n}s account"}
-        if _name(said) in {o for o in owners for n in ("ann", "ben", "cat")}:
+        accounts = {form.format(owner) for owner in ("ann", "ben", "cat")
+                    for form in ("{}", "{}'s", "{}'s account", "{}s account", "{}'s lock")}
+        if _name(said) in accounts:
             missed.append(f"For {payment.name} you wrote {said!r}: that is an account, a lock lane. "
                           f"Which task holds the lock {payment.name} waits for?")
         elif _name(said) == payment.name:
@@ -159,7 +160,7 @@ def the_silent_hang(trace: "Trace") -> Verdict:
                        "load_rates() returns early on the cache path, before the line ready.set(): set "
                        "the Event on that path too (or in a finally:, so that it is set however "
                        "load_rates() ends).")
-    failed = [t for t in trace.tasks if t.outcome == "exception"]
+    failed = [t for t in trace.tasks[1:] + trace.tasks[:1] if t.outcome == "exception"]   # main last
     if failed:
         return not_yet(f"{failed[0].name}'s lane ends with a red cross: {failed[0].detail}. Which line "
                        "raised it?",
@@ -313,14 +314,12 @@ def test_the_print_job(trace: "Trace", test: Any = None) -> Verdict:
                            "Read only what every trace has (t.result, t.duration, t.leftovers), and "
                            "compare with ==.")
     if missed:
-        passed_on = ("all three broken versions too" if len(missed) == len(BROKEN)
-                     else "the right one, and also on " + (f"{len(missed)} broken versions" if len(missed) > 1
-                                                          else "one broken version"))
-        head = ("Your test passes on the right trace (good), and on " + passed_on
-                if len(missed) == len(BROKEN) else "Your test passes on " + passed_on)
+        also = ("on all three broken versions too" if len(missed) == len(BROKEN) else
+                "also on one broken version" if len(missed) == 1 else f"also on {len(missed)} broken versions")
         details = " ".join(f"The one that {shows}." for _, shows in missed)
-        return not_yet(f"{head}. {details} Which number or list of a trace tells "
-                       f"{'each of them' if len(missed) > 1 else 'it'} from the right one?",
+        which = "each of them" if len(missed) > 1 else "it"
+        return not_yet(f"Your test passes on wait_for_print() as it is (good), and {also}. {details} Which "
+                       f"number or list in a trace tells {which} apart from the right program's?",
                        " ".join({"asks every second": "assert t.duration == 6 (exactly: virtual time).",
                                  "forgets to stop the spinner": "assert not t.leftovers (no task left "
                                  "running when wait_for_print() returns).",
