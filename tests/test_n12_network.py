@@ -42,7 +42,7 @@ def redefine(namespace: dict, code: str) -> None:
 def test_stock_check_reading_until_the_end_times_out_and_readline_solves_it():
     ns = definitions("ex-stock")
     starter = check("12-stock-check", run_traced(ns["stock_check"](), quiet=True))
-    assert not starter and "until the timeout" in starter.message and "read()" in starter.message
+    assert not starter and "when the timeout" in starter.message and "read()" in starter.message
     redefine(ns, """
         async def ask(reader, writer, fruit):
             writer.write(f"{fruit}\\n".encode())
@@ -122,3 +122,26 @@ def test_the_visitors_are_woken_by_the_selector_and_their_servers_by_timers(visi
     assert [round(s.start, 9) for s in lanes["ben"].steps if s.woken_by == "socket readable"] == [0.2]
     assert lanes["server for ben"].steps[2].woken_by == "timer"
     assert lanes["server for ann"].steps[2].start == pytest.approx(0.4, abs=1e-9)
+
+
+def test_fifty_pages_that_never_finish_are_given_up_after_5_s_with_words_not_a_hang():
+    """A permit taken and never given back: the five first pages, then every other task waits on
+    Semaphore.acquire while the server listens (no deadlock the helpers could see): shop()'s own
+    5 s limit ends it, and the checker says so."""
+    ns = definitions("http-setup", "ex-fifty")
+    redefine(ns, """
+        async def fetch_fifty(session):
+            limit = asyncio.Semaphore(5)
+
+            async def one(n):
+                await limit.acquire()                   # never released
+                try:
+                    async with asyncio.timeout(0.5):
+                        return await fetch_page(session, n)
+                except TimeoutError:
+                    return None
+
+            return await asyncio.gather(*(one(n) for n in range(50)))
+    """)
+    verdict = check("12-fifty-pages", run_traced(ns["shop"](), resources=True, quiet=True))
+    assert not verdict and "shop() gave up" in verdict.message and "5.00 s" in verdict.message, verdict
