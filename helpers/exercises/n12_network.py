@@ -224,7 +224,8 @@ def read_the_wake_ups(trace: "Trace", answer: Any = None) -> Verdict:
     if not isinstance(answer, dict) or any(blank(answer.get(key)) for key in WAKE_KEYS):
         return not_yet("my_answer still has ... where an answer goes. " + question,
                        "Write a lane's name, a time in seconds read from the clock mark above its "
-                       "column (→ ... s), and the word on the arrow into the server's lane.")
+                       "column (→ ... s), and \"timer\" or \"socket readable\" for the arrow into the "
+                       "server's lane.")
     missed: list[str] = []
     fixes: list[str] = []
     said = _words(answer["first greeted"])
