@@ -5,8 +5,10 @@ requests at once, the back-off kept: more workers, and a permit per try instead 
 the back-off's sleeps.
 16-the-hang (find the bug): a worker that skips task_done() for a page that failed, so that join()
 never returns; the cell's safety net stops the crawl.
-Both read the trace: the requests are the runs of fetch_once(), the workers the tasks named
-worker-N that crawl() starts, the queue the resource lane named todo.
+16-read-the-pauses (read a chart): the whole crawl's limit lane at 2 (no request at all) from
+0.80 s to 0.90 s, while worker-3 slept in its back-off before /map's next try.
+They read the trace: the requests are the runs of fetch_once(), the workers the tasks named
+worker-N that crawl() starts, the queue and the semaphore the resource lanes named todo and limit.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from . import Verdict, exercise, not_yet, solved
-from .checks import calls_of, most_at_once, seconds
+from .checks import blank, calls_of, most_at_once, number, seconds
 
 if TYPE_CHECKING:
     from ..model import TaskTrace, Trace
@@ -26,6 +28,7 @@ STOCK_OK = {"/", "/flour", "/sugar", "/eggs", "/butter", "/milk", "/salt"}
 STOCK_FAILED = {"/eggs/brown"}
 FLAKY = 3                          # pages that fail twice: each needs a pause of 0.1 s, then 0.2 s
 SAFETY_NET = 1.5                   # the deadline of the hang's cell
+CLOSE = 0.05                       # how far a time read off a chart may be from the trace's
 
 
 def _workers(trace: "Trace") -> list["TaskTrace"]:
@@ -272,3 +275,86 @@ def the_hang(trace: "Trace") -> Verdict:
                   f"{len(report)} task_done() calls, one for each page taken from the queue, the failed "
                   "one included. A task_done() in a `finally:` cannot be skipped by a `continue`, a "
                   "`return` or an exception.")
+
+
+# ---------------------------------------------------------------- 16-read-the-pauses
+
+PAUSE_KEYS = ("from", "until", "who")
+
+
+def _all_free(trace: "Trace") -> list[tuple[float, float]]:
+    """When the limit lane showed every permit free (after the start): no request on its way."""
+    lanes = [r for r in trace.resources if r.kind == "Semaphore" and r.name == "limit"]
+    if not lanes:
+        return []
+    changes = lanes[0].changes
+    top = max((c[2] for c in changes if c[2] is not None), default=0)
+    spans: list[tuple[float, float]] = []
+    for i, (time, _, level, _, _) in enumerate(changes):
+        until = changes[i + 1][0] if i + 1 < len(changes) else trace.duration
+        if until - time <= EPSILON or level != top or time <= EPSILON:
+            continue
+        if spans and abs(spans[-1][1] - time) <= EPSILON:
+            spans[-1] = (spans[-1][0], until)
+        else:
+            spans.append((time, until))
+    return spans
+
+
+def _said(value: Any) -> str:
+    found = number(value)
+    return f"{found:g} s" if found is not None else repr(value)
+
+
+@exercise("16-read-the-pauses")
+def read_the_pauses(trace: "Trace", answer: Any = None) -> Verdict:
+    """The first stretch with both permits free, and the worker sleeping in its back-off then."""
+    spans = _all_free(trace)
+    if not spans or not _workers(trace):
+        return not_yet("This trace has no limit lane with every permit free, or no worker lanes: is it "
+                       "the whole crawl's trace, crawled?",
+                       'Pass crawled, the trace of polite_crawl(): check("16-read-the-pauses", crawled, '
+                       "my_answer).")
+    start, end = spans[0]
+    mid = (start + end) / 2
+    asleep = [w for w in _workers(trace)
+              if any(what.startswith("sleep(") and a < mid < b for what, a, b in _waits(w))]
+    question = ("Look at the limit lane at the bottom of the chart: after the start, where does it "
+                "first say 2, and where does it drop again? Which worker's lane waits on a sleep(...) "
+                "meanwhile?")
+    if not isinstance(answer, dict) or any(blank(answer.get(key)) for key in PAUSE_KEYS):
+        return not_yet("my_answer still has ... where an answer goes. " + question,
+                       "Write two times in seconds, read on the time axis under the limit lane, and "
+                       "the name of a worker's lane (worker-1, worker-2 or worker-3).")
+    missed, fixes = [], []
+    said = number(answer["from"])
+    if said is None or abs(said - start) > CLOSE:
+        missed.append(f"You said from {_said(answer['from'])}. The lane counts free permits: at what "
+                      "time does it first go up to 2?")
+        fixes.append(f"The first try of /map timed out at {seconds(start)}, and its permit came back: "
+                     f"write {start:g}.")
+    said = number(answer["until"])
+    if said is None or abs(said - end) > CLOSE:
+        missed.append(f"You said until {_said(answer['until'])}. Follow the 2 to the right: when "
+                      "does a worker take a permit again?")
+        fixes.append(f"The next try took a permit at {seconds(end)}: write {end:g}.")
+    who = str(answer["who"]).strip().lower().removesuffix("()").strip()
+    names = {w.name.lower() for w in asleep}
+    if who not in names:
+        missed.append(f"You said {answer['who']!r}. Which worker's lane waits on a sleep(...) "
+                      f"between {seconds(start)} and {seconds(end)}, and why does it sleep?")
+        fixes.append(f"{_names([w.name for w in asleep]) or 'No worker'} slept then: write "
+                     f"{asleep[0].name!r}." if asleep else "Look for a sleep(...) wait in a worker's lane.")
+    if missed:
+        right = len(PAUSE_KEYS) - len(missed)
+        head = f"{right} of your 3 answers match{'es' if right == 1 else ''} the trace. " if right else ""
+        return not_yet(head + " ".join(missed), " ".join(fixes))
+    sleeper = asleep[0]
+    pause = next(what for what, a, b in _waits(sleeper) if what.startswith("sleep(") and a < mid < b)
+    later = (f" The second time, from {seconds(spans[1][0])} to {seconds(spans[1][1])}, it is the "
+             "same worker's longer pause." if len(spans) > 1 else "")
+    return solved(f"From {seconds(start)} to {seconds(end)} no request ran at all: {sleeper.name} waited "
+                  f"on {pause}, its back-off after a timeout of /map, and every other page was done."
+                  f"{later} The pauses are the politeness (a site in trouble gets time to recover), and "
+                  "they cost a crawl that has nothing else to do: with fewer tries, or shorter pauses "
+                  "for timeouts, the crawl would end sooner, and ask more of the site.")
