@@ -277,17 +277,17 @@ def _outcome(test: Callable[[Any], Any], trace: "Trace") -> tuple[str, str]:
 
 @exercise("15-test-the-print-job")
 def test_the_print_job(trace: "Trace", test: Any = None) -> Verdict:
-    """test_print_job(t): passes on the right trace, fails on each broken version's."""
+    """verify_print_job(t): passes on the right trace, fails on each broken version's."""
     if not callable(test):
         return not_yet("check() needs your test function too: what does check(\"15-test-the-print-job\", "
-                       "printed, test_print_job) pass as its third argument?",
+                       "printed, verify_print_job) pass as its third argument?",
                        "Pass the function itself, without calling it: check(\"15-test-the-print-job\", "
-                       "printed, test_print_job).")
+                       "printed, verify_print_job).")
     if trace.result != PRINT_RESULT or abs(trace.duration - PRINT_TIME) > EPSILON or trace.leftovers:
         return not_yet(f"This trace lasts {seconds(trace.duration)} and its program returned "
                        f"{trace.result!r}: is it the trace of wait_for_print() as given, drawn above?",
                        "Run the wait_for_print() cell as it is, then check(\"15-test-the-print-job\", "
-                       "printed, test_print_job).")
+                       "printed, verify_print_job).")
     outcome, raised = _outcome(test, trace)
     right = (f"The right trace: {seconds(PRINT_TIME)}, result {PRINT_RESULT!r}, no task left over "
              "(t.leftovers is []), and the spinner's lane ends cancelled.")
@@ -329,4 +329,4 @@ def test_the_print_job(trace: "Trace", test: Any = None) -> Verdict:
                   "asks every second (5.00 s), the one that leaves its spinner running (t.leftovers), and "
                   "the one that gives up ('gave up'). It runs in no real time: 6 s of printing, checked "
                   "exactly, in a few milliseconds. In pytest: def test_wait_for_print(): "
-                  "test_print_job(run_traced(wait_for_print())).")
+                  "verify_print_job(run_traced(wait_for_print())).")
