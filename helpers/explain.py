@@ -54,7 +54,7 @@ def explain_ending(trace: Trace, file: Any = None) -> None:
         task = trace.tasks[stall.task]
         where = " > ".join(task.steps[stall.step].coroutines) or task.coroutine
         text = (f"Note: {task.name} held the loop for {stall.real_duration:.1f} s of real time in one step"
-                f" (in {where}), so no other task could run. A blocking call such as time.sleep()"
+                f" (which ended in {where}), so no other task could run. A blocking call such as time.sleep()"
                 " inside a coroutine does that; await asyncio.sleep() lets the loop go on.")
         if trace.clock == "virtual":
             text += (" The virtual clock does not count real time spent inside a step:"

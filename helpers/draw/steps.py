@@ -226,7 +226,7 @@ def draw_steps(trace: "Trace", *, ax: Any = None, view: StepView | None = None,
         _label_waits(ax, fig, view, n)
     _clock_marks(ax, fig, view, lanes, n)
     if links and view.arrows:
-        _arrows(ax, view, bar)
+        _arrows(ax, view, bar, fig.get_figwidth() * 0.72 / max(n, 1))
     for outcome, (marker, colour) in END_MARKERS.items():
         points = [(column + BAR / 2, lane) for lane, column, o in view.finished if o == outcome]
         if points:
@@ -303,7 +303,7 @@ def _clock_marks(ax: Any, fig: Figure, view: StepView, lanes: int, n: int) -> No
         last = x
 
 
-def _arrows(ax: Any, view: StepView, bar: float) -> None:
+def _arrows(ax: Any, view: StepView, bar: float, inches_per_column: float) -> None:
     """Every wake-up as one quiver: from the waker's bar (or the clock's mark) to the woken bar."""
     x0, y0, x1, y1 = [], [], [], []
     for a in view.arrows:
@@ -316,9 +316,12 @@ def _arrows(ax: Any, view: StepView, bar: float) -> None:
             y0.append(a.source_lane + down * bar / 2)
         x1.append(a.target - BAR / 2)
         y1.append(a.target_lane)
-    said = [(x, y, a.cause) for x, y, a in zip(x0, y0, view.arrows) if a.cause in IO_WAKES]
-    for x, y, cause in said if len(said) <= MAX_IO_LABELS else ():   # a timer's is the clock's mark
-        ax.text(x, y, cause, ha="center", va="bottom", fontsize=6.5, color=LINK, zorder=6)
+    said = sorted((y, x, a.cause) for x, y, a in zip(x0, y0, view.arrows) if a.cause in IO_WAKES)
+    last: tuple[float, float] | None = None   # (row, x) of the last word written
+    for y, x, cause in said if len(said) <= MAX_IO_LABELS else ():   # a timer's is the clock's mark
+        if last is None or last[0] != y or (x - last[1]) * inches_per_column >= 0.06 * len(cause):
+            ax.text(x, y, cause, ha="center", va="bottom", fontsize=6.5, color=LINK, zorder=6)
+            last = (y, x)
     x0, y0, x1, y1 = map(np.asarray, (x0, y0, x1, y1))
     ax.quiver(x0, y0, x1 - x0, y1 - y0, angles="xy", scale_units="xy", scale=1, color=LINK,
               units="dots", width=1.6, headwidth=5, headlength=6, headaxislength=5.5, zorder=6)
