@@ -74,11 +74,11 @@ async def careful_fetch(session, limit, url, tries=3, backoff={backoff}):
 
 
 def _stock_crawl(workers: int, limit: int = 2) -> str:
-    return f'''
-async def stock_crawl():
-    async with serve_site(STOCK) as root, aiohttp.ClientSession(root) as session:
-        return await crawl(session, workers={workers}, limit={limit}, fetch=careful_fetch)
-'''
+    """The exercise's stock_crawl(), with other numbers."""
+    cells = nbformat.read(NOTEBOOK, as_version=4).cells
+    source = next(c.source for c in cells if c.get("id") == "ex-faster")
+    source = source[source.index("async def stock_crawl"):source.index("stock = await")]
+    return source.replace("workers=2, limit=2", f"workers={workers}, limit={limit}")
 
 
 def _faster(nb: dict, fetch: str, workers: int, limit: int = 2):
@@ -118,6 +118,16 @@ def test_more_permits_break_the_limit(nb):
 def test_a_shorter_back_off_is_not_polite(nb):
     trace, verdict = _faster(nb, _per_try(backoff=0.01), workers=3)
     assert not verdict and "back-off" in verdict.message and "sleep(0.01)" in verdict.message, verdict.message
+
+
+def test_a_permit_never_given_back_hangs_until_the_safety_net(nb):
+    leaky = _per_try().replace("            async with limit:\n                return await fetch_once",
+                               "            await limit.acquire()\n            if True:\n"
+                               "                return await fetch_once")
+    assert "limit.acquire()" in leaky
+    trace, verdict = _faster(nb, leaky, workers=3)
+    assert not verdict and "never finished" in verdict.message and "Semaphore.acquire" in verdict.message, \
+        verdict.message
 
 
 def test_the_hang_and_its_fix(nb):

@@ -28,6 +28,7 @@ STOCK_OK = {"/", "/flour", "/sugar", "/eggs", "/butter", "/milk", "/salt"}
 STOCK_FAILED = {"/eggs/brown"}
 FLAKY = 3                          # pages that fail twice: each needs a pause of 0.1 s, then 0.2 s
 SAFETY_NET = 1.5                   # the deadline of the hang's cell
+STOCK_NET = 3.0                    # the deadline of exercise 1's cell
 CLOSE = 0.05                       # how far a time read off a chart may be from the trace's
 
 
@@ -155,6 +156,15 @@ def faster_politely(trace: "Trace") -> Verdict:
         return not_yet(f"The run ended in a deadlock at {seconds(trace.duration)}: the report above the "
                        "chart names who waits on what. Who should have released what they wait for?",
                        "Take each permit with `async with limit:`, around one try.")
+    if trace.result is None and trace.duration >= STOCK_NET - EPSILON:
+        waits = [f"{w.name} on {_plain(w.steps[-2].waits_on)}" for w in _workers(trace)
+                 if len(w.steps) >= 2 and w.steps[-2].waits_on]
+        return not_yet(f"The crawl never finished: the safety net stopped it at {seconds(trace.duration)}. "
+                       f"At the end the workers waited: {', '.join(waits) or 'on nothing'}. What were they "
+                       "waiting for, and who should have given it to them?",
+                       "A permit taken with `async with limit:` comes back when the block ends, however it "
+                       "ends; one taken with `await limit.acquire()` needs its `limit.release()`. Take the "
+                       "permit with `async with limit:` around one try, `await fetch_once(session, url)`.")
     requests = calls_of(trace, "fetch_once")
     if not requests:
         return not_yet(f"The run took {seconds(trace.duration)}, and no fetch_once() ran on the chart "
