@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
 from .record.recorder import (CANCELLED, CREATED, EXCEPTION, NO_TASK, RESOURCE, RESULT, SCHEDULED,
-                              STEPPED, THREAD, TIMER, WIDTH, IO_WAKES, LateTimer, Recorder)
+                              STEPPED, THREAD, TIMER, WIDTH, IO_WAKES, END_OF_RUN, LateTimer, Recorder)
 from .waits import describe_token, learner_chain
 
 OUTCOMES = {RESULT: "result", EXCEPTION: "exception", CANCELLED: "cancelled"}
@@ -30,7 +30,8 @@ class Step:
     end: float
     ready: float           # when it was queued (<= start); start - ready is time spent ready
     woken_by: str          # "created by Task-1", "Task-2", "timer", "itself", "thread job",
-                           # "socket readable" (and the other IO_WAKES), "the loop"
+                           # "socket readable" (and the other IO_WAKES), "the run's end"
+                           # (cancelled by asyncio.run's clean-up, or after a deadlock), "the loop"
     waits_on: str          # what it waited on after this step; "" after the last one
     coroutines: tuple[str, ...]  # the chain of the learner's coroutines, innermost last
     real_start: float      # seconds of real time since the run began
@@ -339,6 +340,6 @@ def _woken_by(rec: Recorder, task: TaskTrace, waker: int, how: str | None, tid: 
         return "timer"
     if how == THREAD:
         return "thread job"
-    if how in IO_WAKES:
+    if how in IO_WAKES or how == END_OF_RUN:
         return how
     return "the loop"

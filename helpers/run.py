@@ -24,6 +24,7 @@ from .notebook import current_shell
 from .record.frames import hide_own_frames
 from .explain import explain_ending, explained_warnings
 from .record.loop import MAX_STEPS, MAX_TIME, TracingLoop
+from .record.recorder import END_OF_RUN_CAUSE
 
 _last: list[Trace] = []
 
@@ -203,11 +204,17 @@ def _finish(loop: TracingLoop) -> list[int]:
     pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
     rec = loop.recorder
     leftovers = [tid for tid in (rec.task_id(t) for t in pending) if tid is not None] if rec else []
-    for task in pending:
-        try:
-            task.cancel()
-        except RecursionError:  # tasks awaiting each other in a cycle: cancel() recurses round it
-            pass
+    if rec is not None:   # what these cancellations wake, the run's end woke (not the program)
+        rec.cause = END_OF_RUN_CAUSE
+    try:
+        for task in pending:
+            try:
+                task.cancel()
+            except RecursionError:  # tasks awaiting each other in a cycle: cancel() recurses round it
+                pass
+    finally:
+        if rec is not None:
+            rec.cause = None
     cleanup = [asyncio.gather(*pending, return_exceptions=True)] if pending else []
     cleanup += [loop.shutdown_asyncgens, loop.shutdown_default_executor]
     try:

@@ -323,6 +323,19 @@ def test_a_callback_from_another_thread_wakes_as_a_thread_job():
         assert trace.tasks[0].steps[1].woken_by == "thread job" and trace.links == []
 
 
+def test_what_the_runs_end_cancels_is_woken_by_the_runs_end_not_the_program():
+    async def stuck():
+        await asyncio.get_running_loop().create_future()      # a deadlock: cancelled by the helpers
+
+    async def leaves_one_behind():
+        asyncio.create_task(asyncio.sleep(5))                 # left over: cancelled as asyncio.run does
+        await asyncio.sleep(0)
+
+    assert [s.woken_by for s in run_traced(stuck(), quiet=True).tasks[0].steps] == ["created", "the run's end"]
+    left = run_traced(leaves_one_behind(), quiet=True).tasks[1]
+    assert [s.woken_by for s in left.steps] == ["created by Task-1", "the run's end"]
+
+
 async def echo_once():
     """A loopback echo: the handler waits for a line, the client for its echo (0.1 s after connecting)."""
     async def handle(reader, writer):

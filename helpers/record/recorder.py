@@ -35,6 +35,9 @@ FOUND = -2   # a resource's first recorded state: as it was when watching began
 # How a wake-up reached a task, stored with SCHEDULED: straight from a task's step (None), through
 # loop callbacks a task's step queued, from a timer, from another thread (call_soon_threadsafe).
 CALLBACK, TIMER, THREAD = "callback", "timer", "thread"
+# ... or from the run's end: asyncio.run (and trace) cancelling what is left (or stuck in a deadlock).
+END_OF_RUN = "the run's end"
+END_OF_RUN_CAUSE = (NO_TASK, 0, False, END_OF_RUN)
 # ... or from the selector: what became ready on which kind of file (the words the chart shows).
 IO_WAKES = ("socket readable", "socket writable", "pipe readable", "pipe writable")
 # A cause: (task id, steps logged so far, that task's step still running, how) -- see `Recorder.cause_now`.
@@ -58,7 +61,7 @@ _DEFAULT_NAME = re.compile(r"Task-\d+")
 __all__ = ["Recorder", "CoroutineProxy", "AwaitableProxy", "PROXIES", "CREATED", "SCHEDULED", "STEPPED",
            "EXITED", "RESOURCE", "WIDTH", "RESULT", "EXCEPTION", "CANCELLED", "NO_TASK", "FOUND",
            "ASYNCIO_DIR", "CALLBACK", "TIMER", "THREAD", "NOBODY", "TIMER_CAUSE", "THREAD_CAUSE",
-           "IO_WAKES", "LateTimer"]
+           "IO_WAKES", "LateTimer", "END_OF_RUN", "END_OF_RUN_CAUSE"]
 
 
 class Recorder:
