@@ -2,7 +2,8 @@
 
 The crawler and its site are the notebook's own code: the definitions of its cells (imports,
 functions, assignments without an await; not the Ctrl-C and script cells, which only run things)
-are run here, then each variant is crawled for real, on loopback, and checked. Each crawl takes the real time its chart says (0.7 to 1.7 s).
+are run here, then each variant is crawled for real, on loopback, and checked. Each crawl takes
+the real time its chart says (0.7 to 3 s).
 """
 
 from __future__ import annotations

@@ -112,8 +112,8 @@ def _idle(trace: "Trace", requests: list[tuple[float, float]]) -> tuple[Any, Any
     sleeping = {w.name: _spans([(a, b) for what, a, b in _waits(w) if what.startswith("sleep(")])
                 for w in workers}
     queues = [r for r in trace.resources if r.kind == "Queue" and r.name == "todo"]
-    edges = sorted({0.0, trace.duration} | {t for a, b in requests for t in (a, b)}
-                   | {t for spans in (*acquiring.values(), *sleeping.values()) for a, b in spans for t in (a, b)}
+    waits = [span for spans in (*acquiring.values(), *sleeping.values()) for span in spans]
+    edges = sorted({0.0, trace.duration} | {t for a, b in requests + waits for t in (a, b)}
                    | {c[0] for q in queues for c in q.changes})
     held_idle = starved = None
     for a, b in zip(edges, edges[1:]):
@@ -219,15 +219,16 @@ def faster_politely(trace: "Trace") -> Verdict:
                            f"no worker was free to take them{doing}. The crawl has {workers} worker"
                            f"{'s' if workers != 1 else ''}: what could another one have done meanwhile?",
                            f"Start more workers: crawl(session, workers=3, ...) or more (the limit stays "
-                           f"{LIMIT}: the semaphore keeps the requests at {LIMIT} at once however many workers "
-                           "there are). And let a sleeping worker hold no permit: `async with limit:` "
+                           f"{LIMIT}: the semaphore keeps the requests at {LIMIT} at once however many "
+                           "workers there are). And let a sleeping worker hold no permit: `async with limit:` "
                            "around one try, inside the loop, as fetch() does.")
         return not_yet(f"The crawl took {seconds(trace.duration)}, never more than {most} requests at once. "
                        f"The stock list can be crawled in {seconds(FASTEST)} with {LIMIT} at once: where do "
                        "the chart's lanes wait, and on what?",
                        "Three workers or more, and the permit held for one try only (around "
                        "fetch_once(), not around the back-off).")
-    return solved(f"The stock list in {seconds(trace.duration)} instead of 1.40 s: {_pages(_report(trace.result))}, "
+    return solved(f"The stock list in {seconds(trace.duration)} instead of 1.40 s: "
+                  f"{_pages(_report(trace.result))}, "
                   f"never more than {most} requests at once, and the six back-off pauses kept. A worker "
                   "that sleeps in its back-off holds no permit now, so another worker sends a request "
                   "meanwhile: more workers only help once the permits are not held idle, and the "
