@@ -7,7 +7,7 @@ import types
 
 from IPython.core.formatters import PlainTextFormatter
 
-from helpers import run_traced, trace
+from helpers import run_traced, trace, watch
 from helpers.notebook import _describe_coroutine
 
 
@@ -76,3 +76,27 @@ def test_a_deadlock_report_suggests_what_resolves_each_wait_it_lists(capsys):
     run_traced(forgotten_task_done())
     assert capsys.readouterr().out.rstrip().endswith(
         "wait on: task_done() for every item taken from the Queue, or a timeout.")
+
+
+def test_a_deadlock_on_watched_locks_names_each_lock_and_who_holds_it(capsys):
+    async def transfer(first, second):
+        async with first:
+            await asyncio.sleep(0.1)
+            async with second:
+                pass
+
+    async def two_transfers():
+        a, b = watch(asyncio.Lock(), "a"), watch(asyncio.Lock(), "b")
+        await asyncio.gather(transfer(a, b), transfer(b, a))
+
+    async def unwatched():
+        a, b = asyncio.Lock(), asyncio.Lock()
+        await asyncio.gather(transfer(a, b), transfer(b, a))
+
+    run_traced(two_transfers())
+    report = capsys.readouterr().out
+    assert "Task-2 transfer() waits on Lock.acquire on b (held by Task-3)" in report
+    assert "Task-3 transfer() waits on Lock.acquire on a (held by Task-2)" in report
+    assert "release() of the Lock by the task that holds it" in report
+    run_traced(unwatched())                          # no lanes: the recorder did not see who took them
+    assert "Task-2 transfer() waits on Lock.acquire\n" in capsys.readouterr().out

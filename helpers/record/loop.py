@@ -42,6 +42,7 @@ from .clock import ClockSelector, OutsideWork
 from .frames import hide_own_frames
 from .recorder import (CALLBACK, NO_TASK, PROXIES, THREAD_CAUSE, TIMER_CAUSE, AwaitableProxy, CoroutineProxy,
                        LateTimer, Recorder, seconds_text)
+from .resources import resource_words
 from .stuck import Deadlock, Runaway, describe_cycle, waits_graph
 
 # A live view draws at most this often (seconds of real time): about 10 frames a second.
@@ -205,7 +206,7 @@ class TracingLoop(asyncio.SelectorEventLoop):
             chain = rec.chain_of(rec.chain_node(coro), getattr(coro, "cr_await", None))
             awaited = task._fut_waiter
             token = None if awaited is None else rec.token(awaited, tid, keep=True)
-            waiting.append((tid, describe_token(rec, token, chain)))
+            waiting.append((tid, describe_token(rec, token, chain) + resource_words(rec.resources, coro, rec.names)))
         return waiting
 
     def default_exception_handler(self, context: dict[str, Any]) -> None:

@@ -246,6 +246,8 @@ class Recorder:
             if state != entry[2]:
                 # the first state seen was not made by this step: it is how the resource was found
                 by = task_id if entry[2] is not None else FOUND
+                if by >= 0 and state[0] == 1 and state[1] == 1 and isinstance(obj, asyncio.Lock):
+                    self.resources.holders[id(obj)] = by      # taken in this step
                 entry[2] = state
                 self.log.extend((RESOURCE, entry[1], self.vnow, perf_counter(), by, 0.0, 0, state))
 

@@ -69,6 +69,7 @@ class Resources:
         self.names: list[str] = []
         self.kinds: list[str] = []
         self.discover = False                    # trace(..., resources=True)
+        self.holders: dict[int, int] = {}        # id(lock) -> the task whose step was seen taking it
 
     def watch(self, obj: Any, name: str | None) -> int | None:
         kind = kind_of(obj)
@@ -89,19 +90,43 @@ class Resources:
 
     def found_waiting(self, coro: Any) -> None:
         """A task waits in a resource's method: watch that resource, named as the program names it."""
-        c, learner_frame = coro, None
-        while c is not None:
-            code = getattr(c, "cr_code", None)
-            if code is None:
-                return
-            if code.co_qualname in WAITS_ON_RESOURCE:
-                obj = c.cr_frame.f_locals.get("self") if c.cr_frame is not None else None
-                if obj is not None and id(obj) not in self.ids:
-                    self.watch(obj, _name_in(learner_frame, obj))
-                return
-            if not code.co_filename.startswith(ASYNCIO_DIR):   # (async with: asyncio's __aenter__ is not)
-                learner_frame = c.cr_frame
-            c = c.cr_await
+        found = waited_on(coro)
+        if found is not None and id(found[0]) not in self.ids:
+            name = _name_in(found[1], found[0])
+            self.watch(found[0], name if name not in self.names else None)   # (a local name may repeat)
+
+    def name_of(self, obj: Any) -> str | None:
+        """The lane's name of a watched resource (None if it is not watched)."""
+        entry = self.ids.get(id(obj))
+        return self.names[entry[1]] if entry is not None and entry[0]() is obj else None
+
+
+def waited_on(coro: Any) -> tuple[Any, Any] | None:
+    """(the resource, the program's innermost frame) if the task of `coro` waits in a resource's method."""
+    c, learner_frame = coro, None
+    while c is not None:
+        code = getattr(c, "cr_code", None)
+        if code is None:
+            return None
+        if code.co_qualname in WAITS_ON_RESOURCE:
+            obj = c.cr_frame.f_locals.get("self") if c.cr_frame is not None else None
+            return None if obj is None else (obj, learner_frame)
+        if not code.co_filename.startswith(ASYNCIO_DIR):   # (async with: asyncio's __aenter__ is not)
+            learner_frame = c.cr_frame
+        c = c.cr_await
+    return None
+
+
+def resource_words(resources: Resources, coro: Any, names: list[str]) -> str:
+    """" on account.lock (held by d1)": which watched resource (a lane of the chart) a stuck task
+    waits on, and who holds a Lock if the recorder saw it taken; "" for anything else."""
+    found = waited_on(coro)
+    name = resources.name_of(found[0]) if found is not None else None
+    if name is None:
+        return ""
+    obj = found[0]
+    holder = resources.holders.get(id(obj)) if isinstance(obj, asyncio.Lock) and obj.locked() else None
+    return f" on {name}" + (f" (held by {names[holder]})" if holder is not None else "")
 
 
 def _name_in(frame: Any, obj: Any) -> str | None:

@@ -40,7 +40,7 @@ GENERIC_REMEDIES = ["set_result() on the Future", "put() on the Queue", "set() o
 
 
 def _remedies(what: str) -> list[str]:
-    what = what.split(", timeout")[0]
+    what = what.split(", timeout")[0].split(" on ")[0]   # "Lock.acquire on a (held by Task-2)"
     if what.startswith("StreamReader."):
         return ["data (or the end of the stream) from the other side of the connection"]
     return [REMEDIES[what]] if what in REMEDIES else []
