@@ -128,10 +128,10 @@ def _idle(trace: "Trace", requests: list[tuple[float, float]]) -> tuple[Any, Any
             held_idle = (a, b, running, waiting, asleep)
         if running < LIMIT and queued and not waiting and starved is None:
             starved = (a, b, running, queued, asleep)
-    return held_idle, _widen(starved, trace, requests) if starved else None
+    return held_idle, _widen(starved, requests) if starved else None
 
 
-def _widen(found: tuple[Any, ...], trace: "Trace", requests: list[tuple[float, float]]) -> tuple[Any, ...]:
+def _widen(found: tuple[Any, ...], requests: list[tuple[float, float]]) -> tuple[Any, ...]:
     """Report a stretch from its start to the next request's start (stretches split at each edge)."""
     a, b, *rest = found
     later = [x for x, _ in requests if x >= b - EPSILON]
