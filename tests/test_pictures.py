@@ -515,3 +515,20 @@ def test_a_task_suspended_inside_an_async_generator_is_shown_inside_it():
     steps = run_traced(main()).tasks[0].steps
     assert [(s.waits_on, s.coroutines) for s in steps[:3]] == [
         ("Queue.get", ("main", "items")), ("sleep(1)", ("main", "pages")), ("sleep(1)", ("main", "pages"))]
+
+
+def test_resources_true_finds_the_queue_a_join_waits_on_not_its_inner_event():
+    async def main():
+        jobs = asyncio.Queue()
+        await jobs.put("job")
+
+        async def worker():
+            await jobs.get()
+            await asyncio.sleep(1)
+            jobs.task_done()
+
+        job = asyncio.create_task(worker())
+        await jobs.join()
+        await job
+
+    assert [(r.name, r.kind) for r in run_traced(main(), resources=True).resources] == [("jobs", "Queue")]

@@ -318,8 +318,12 @@ def _arrows(ax: Any, view: StepView, bar: float, inches_per_column: float) -> No
         y1.append(a.target_lane)
     said = sorted((y, x, a.cause) for x, y, a in zip(x0, y0, view.arrows) if a.cause in IO_WAKES)
     last: tuple[float, float] | None = None   # (row, x) of the last word written
+    marks = [-0.5] + [j.after + 0.5 for j in view.jumps]   # the clock's words, on the top lane's row
     for y, x, cause in said if len(said) <= MAX_IO_LABELS else ():   # a timer's is the clock's mark
-        if last is None or last[0] != y or (x - last[1]) * inches_per_column >= 0.06 * len(cause):
+        room = 0.06 * len(cause)
+        if y <= -0.5 and any(abs(x - m) * inches_per_column < room + 0.4 for m in marks):   # half of each
+            continue
+        if last is None or last[0] != y or (x - last[1]) * inches_per_column >= room:
             ax.text(x, y, cause, ha="center", va="bottom", fontsize=6.5, color=LINK, zorder=6)
             last = (y, x)
     x0, y0, x1, y1 = map(np.asarray, (x0, y0, x1, y1))

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 ASYNCIO_DIR = os.path.dirname(asyncio.__file__)
 # The asyncio methods a task waits in when it waits on a resource (the chain's innermost code).
-WAITS_ON_RESOURCE = {"Queue.get", "Queue.put", "Lock.acquire", "Semaphore.acquire", "Event.wait",
+WAITS_ON_RESOURCE = {"Queue.get", "Queue.put", "Queue.join", "Lock.acquire", "Semaphore.acquire", "Event.wait",
                      "Condition.wait", "Barrier.wait"}
 
 
@@ -111,8 +111,10 @@ def waited_on(coro: Any) -> tuple[Any, Any] | None:
         if code.co_qualname in WAITS_ON_RESOURCE:
             obj = c.cr_frame.f_locals.get("self") if c.cr_frame is not None else None
             return None if obj is None else (obj, learner_frame)
-        if not code.co_filename.startswith(ASYNCIO_DIR):   # (async with: asyncio's __aenter__ is not)
+        if not code.co_filename.startswith(ASYNCIO_DIR):
             learner_frame = c.cr_frame
+        elif not code.co_qualname.endswith("__aenter__"):   # (async with lock: walk on to acquire())
+            return None   # inside another asyncio call (Queue.join waits on the queue's own Event)
         c = c.cr_await
     return None
 
