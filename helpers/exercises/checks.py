@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable
 
 if TYPE_CHECKING:
     from ..model import TaskTrace, Trace
+    from . import Verdict
 
 
 def tasks_running(trace: "Trace", coroutine: str) -> list["TaskTrace"]:
@@ -59,6 +60,15 @@ def seconds(value: float) -> str:
 def blank(value: Any) -> bool:
     """An answer not written yet: the starter's None or ``...``."""
     return value is None or value is Ellipsis
+
+
+def unanswered(answer: Any, keys: Iterable[str], question: str, fix: str) -> "Verdict | None":
+    """A read-the-chart exercise's first "Not yet" while `my_answer` still has a blank (None if none):
+    the question again, so that the learner looks at the chart before being told."""
+    from . import not_yet
+    if not isinstance(answer, dict) or any(blank(answer.get(key)) for key in keys):
+        return not_yet("my_answer still has ... where an answer goes. " + question, fix)
+    return None
 
 
 def number(value: Any) -> float | None:

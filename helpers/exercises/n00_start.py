@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from . import Verdict, exercise, not_yet, solved
-from .checks import blank as _blank, number as _number, seconds, tasks_running
+from .checks import blank as _blank, number as _number, seconds, tasks_running, unanswered
 
 if TYPE_CHECKING:
     from ..model import TaskTrace, Trace
@@ -122,10 +122,11 @@ def read_the_eggs_chart(trace: "Trace", answer: Any = None) -> Verdict:
     arrows = (f"The purple arrows that end on the lane of {main.label}: which lanes do they start from, "
               "and where on the time axis is the last one?")
     keys = ("woken by", "last wake-up at")
-    if not isinstance(answer, dict) or any(_blank(answer.get(key)) for key in keys):
-        return not_yet("my_answer still has ... where an answer goes. " + arrows,
-                       "Write the coroutine names of the lanes the arrows start from, in order of time, as "
-                       "a list, and the time of the last arrow in seconds, as a number.")
+    missing = unanswered(answer, keys, arrows,
+                         "Write the coroutine names of the lanes the arrows start from, in order of time, as "
+                         "a list, and the time of the last arrow in seconds, as a number.")
+    if missing is not None:
+        return missing
     said = answer["woken by"]
     said = [said] if isinstance(said, str) else list(said) if isinstance(said, (list, tuple)) else [said]
     named = [_who(trace, s) for s in said]

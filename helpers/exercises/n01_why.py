@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from . import Verdict, exercise, not_yet, solved
-from .checks import blank as _blank, number as _number, calls_of, most_at_once, seconds, tasks_running
+from .checks import number as _number, calls_of, most_at_once, seconds, tasks_running, unanswered
 
 if TYPE_CHECKING:
     from ..model import Trace
@@ -135,10 +135,11 @@ def read_the_loop_lane(trace: "Trace", answer: Any = None) -> Verdict:
     waiting = _waiting_at(trace, AT)
     question = ("In the top lane, event loop: how many dark ticks does it have, and how wide is each "
                 "on the time axis? And at 2.00 s, which lanes are grey?")
-    if not isinstance(answer, dict) or any(_blank(answer.get(key)) for key in LANE_KEYS):
-        return not_yet("my_answer still has ... where an answer goes. " + question,
-                       "Write three numbers: the dark ticks in the event loop lane, the seconds they "
-                       "cover in all, and the lanes that are grey at 2.00 s.")
+    missing = unanswered(answer, LANE_KEYS, question,
+                         "Write three numbers: the dark ticks in the event loop lane, the seconds they "
+                         "cover in all, and the lanes that are grey at 2.00 s.")
+    if missing is not None:
+        return missing
     missed: list[str] = []
     fixes: list[str] = []
     said = _number(answer["moments the thread ran code"])

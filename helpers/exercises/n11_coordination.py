@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from . import Verdict, exercise, not_yet, solved
-from .checks import blank as _blank, number as _number, most_at_once, seconds
+from .checks import number as _number, most_at_once, seconds, unanswered
 
 if TYPE_CHECKING:
     from ..model import ResourceTrace, TaskTrace, Trace
@@ -80,10 +80,11 @@ def read_the_shelf(trace: "Trace", answer: Any = None) -> Verdict:
     question = ("Look at the shelf lane at the bottom: where does the green area reach the dotted line "
                 "(maxsize 2), and where does it drop below it again? Which lane waits on Queue.put "
                 "meanwhile?")
-    if not isinstance(answer, dict) or any(_blank(answer.get(key)) for key in SHELF_KEYS):
-        return not_yet("my_answer still has ... where an answer goes. " + question,
-                       "Write two times in seconds, read on the time axis under the shelf lane, and "
-                       "the name of a task lane.")
+    missing = unanswered(answer, SHELF_KEYS, question,
+                         "Write two times in seconds, read on the time axis under the shelf lane, and "
+                         "the name of a task lane.")
+    if missing is not None:
+        return missing
     missed: list[str] = []
     fixes: list[str] = []
     said = _number(answer["full from"])

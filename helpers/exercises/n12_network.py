@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from . import Verdict, exercise, not_yet, solved
-from .checks import blank, calls_of, most_at_once, number, seconds
+from .checks import calls_of, most_at_once, number, seconds, unanswered
 
 if TYPE_CHECKING:
     from ..model import TaskTrace, Trace
@@ -221,11 +221,12 @@ def read_the_wake_ups(trace: "Trace", answer: Any = None) -> Verdict:
                 "'socket readable': which visitor's lane does the first such arrow after 0 s point to, "
                 "and under which clock mark? And the arrow into that visitor's server, a column "
                 "before: what starts it?")
-    if not isinstance(answer, dict) or any(blank(answer.get(key)) for key in WAKE_KEYS):
-        return not_yet("my_answer still has ... where an answer goes. " + question,
-                       "Write a lane's name, a time in seconds read from the clock mark above its "
-                       "column (→ ... s), and \"timer\" or \"socket readable\" for the arrow into the "
-                       "server's lane.")
+    missing = unanswered(answer, WAKE_KEYS, question,
+                         "Write a lane's name, a time in seconds read from the clock mark above its "
+                         "column (→ ... s), and \"timer\" or \"socket readable\" for the arrow into the "
+                         "server's lane.")
+    if missing is not None:
+        return missing
     missed: list[str] = []
     fixes: list[str] = []
     said = _words(answer["first greeted"])

@@ -14,7 +14,7 @@ import asyncio
 from typing import TYPE_CHECKING, Any, Callable
 
 from . import Verdict, exercise, not_yet, solved
-from .checks import blank as _blank, number as _number, seconds
+from .checks import number as _number, seconds, unanswered
 
 if TYPE_CHECKING:
     from ..model import ResourceTrace, TaskTrace, Trace
@@ -80,11 +80,12 @@ def who_waits_on_whom(trace: "Trace", answer: Any = None) -> Verdict:
     question = ("Each payment waits on Lock.acquire. On the lock lanes at the bottom, each lock says who "
                 "holds it, and in red who waits for it: which lane holds the lock that ann-pays-ben "
                 "waits for? And at what time do the payments' grey waits on Lock.acquire begin?")
-    if not isinstance(answer, dict) or any(_blank(answer.get(key)) for key in keys):
-        return not_yet("my_answer still has ... where an answer goes. " + question,
-                       "For each payment, find the lock lane whose red 'waiting' names it, read who "
-                       "holds that lock, and write that task's name; the time is on the axis where the "
-                       "waits on Lock.acquire begin.")
+    missing = unanswered(answer, keys, question,
+                         "For each payment, find the lock lane whose red 'waiting' names it, read who "
+                         "holds that lock, and write that task's name; the time is on the axis where the "
+                         "waits on Lock.acquire begin.")
+    if missing is not None:
+        return missing
     names = {t.id: t.name for t in trace.tasks}
     missed: list[str] = []
     fixes: list[str] = []

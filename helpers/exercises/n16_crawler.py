@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from . import Verdict, exercise, not_yet, solved
-from .checks import blank, calls_of, most_at_once, number, seconds
+from .checks import calls_of, most_at_once, number, seconds, unanswered
 
 if TYPE_CHECKING:
     from ..model import TaskTrace, Trace
@@ -333,10 +333,11 @@ def read_the_pauses(trace: "Trace", answer: Any = None) -> Verdict:
     question = ("Look at the limit lane at the bottom of the chart: after the start, where does it "
                 "first say 2, and where does it drop again? Which worker's lane waits on a sleep(...) "
                 "meanwhile?")
-    if not isinstance(answer, dict) or any(blank(answer.get(key)) for key in PAUSE_KEYS):
-        return not_yet("my_answer still has ... where an answer goes. " + question,
-                       "Write two times in seconds, read on the time axis under the limit lane, and "
-                       "the name of a worker's lane (worker-1, worker-2 or worker-3).")
+    missing = unanswered(answer, PAUSE_KEYS, question,
+                         "Write two times in seconds, read on the time axis under the limit lane, and "
+                         "the name of a worker's lane (worker-1, worker-2 or worker-3).")
+    if missing is not None:
+        return missing
     missed, fixes = [], []
     said = number(answer["from"])
     if said is None or abs(said - start) > CLOSE:
