@@ -392,10 +392,12 @@ class TracingLoop(asyncio.SelectorEventLoop):
             handle._source_traceback = _source_traceback(sys._getframe(1))
         heapq.heappush(self._scheduled, handle)
         handle._scheduled = True
-        # (a program's own call_at, or asyncio.timeout's: on the real clock, to 0.1 ms, the time
-        # passed since the program read the clock being microseconds)
-        delay = self._delay if self._delay is not None else when - self.time()
-        delay = delay if self._delay is not None or self.virtual else round(delay, 4)
+        if self._delay is not None:   # call_later's
+            delay = self._delay
+        else:   # a program's own call_at, or asyncio.timeout's: on the real clock to 0.1 ms (the
+            delay = when - self.time()   # time passed since the program read the clock: microseconds)
+            if not self.virtual:
+                delay = round(delay, 4)
         if callback is futures._set_result_unless_cancelled:
             rec.label(args[0], f"sleep({seconds_text(delay)})")   # asyncio.sleep(delay)'s own future
         elif callback is _RELEASE_WAITER and args:
