@@ -62,6 +62,12 @@ def blank(value: Any) -> bool:
     return value is None or value is Ellipsis
 
 
+def quoted(value: Any, unit: str = "") -> str:
+    """A learner's answer, quoted back: 4 -> "4 s" (unit " s"), "four" -> "'four'"."""
+    found = number(value)
+    return f"{found:g}{unit}" if found is not None else repr(value)
+
+
 def unanswered(answer: Any, keys: Iterable[str], question: str, fix: str) -> "Verdict | None":
     """A read-the-chart exercise's first "Not yet" while `my_answer` still has a blank (None if none):
     the question again, so that the learner looks at the chart before being told."""

@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from . import Verdict, exercise, not_yet, solved
-from .checks import number as _number, calls_of, most_at_once, seconds, tasks_running, unanswered
+from .checks import (number as _number, calls_of, most_at_once, quoted, seconds, tasks_running,
+                     unanswered)
 
 if TYPE_CHECKING:
     from ..model import Trace
@@ -19,12 +20,6 @@ def _times(spans: list[tuple[float, float]]) -> str:
     """0, 1, 3 and 4 s: the start of each span."""
     words = [f"{a:g}" for a, _ in spans]
     return (", ".join(words[:-1]) + " and " + words[-1] if len(words) > 1 else "".join(words)) + " s"
-
-
-def _said(value: Any, unit: str = "") -> str:
-    """A learner's answer, quoted back: 4 -> "4 s", "four" -> "'four'"."""
-    number = _number(value)
-    return f"{number:g}{unit}" if number is not None else repr(value)
 
 
 
@@ -144,14 +139,14 @@ def read_the_loop_lane(trace: "Trace", answer: Any = None) -> Verdict:
     fixes: list[str] = []
     said = _number(answer["moments the thread ran code"])
     if said is None or abs(said - moments) > EPSILON:
-        counted = _said(answer["moments the thread ran code"])
+        counted = quoted(answer["moments the thread ran code"])
         missed.append(f"You counted {counted} moments. Count the dark ticks of the event loop lane "
                       "only, not the blue ticks of the tasks: several steps at the same instant make "
                       "one tick. At how many different times do the ticks sit?")
         fixes.append(f"The event loop lane has {moments} ticks, at {_times(busy)}: write {moments}.")
     said = _number(answer["seconds the thread was busy"])
     if said is None or abs(said - busy_time) > 0.05:
-        busy_said = _said(answer["seconds the thread was busy"], " s")
+        busy_said = quoted(answer["seconds the thread was busy"], " s")
         missed.append(f"You said the thread was busy for {busy_said}. "
                       "The grey bars are waits, not work: the thread's work is the dark ticks of the "
                       "event loop lane. How much of the time axis do they cover?")
@@ -159,7 +154,7 @@ def read_the_loop_lane(trace: "Trace", answer: Any = None) -> Verdict:
                      f"enough to see: write {busy_time:g}. All {trace.duration:g} s were waiting.")
     said = _number(answer["tasks waiting at 2 s"])
     if said is None or abs(said - len(waiting)) > EPSILON:
-        missed.append(f"You said {_said(answer['tasks waiting at 2 s'])} tasks were waiting at 2.00 s. "
+        missed.append(f"You said {quoted(answer['tasks waiting at 2 s'])} tasks were waiting at 2.00 s. "
                       "Go up from 2 on the time axis: how many lanes are grey there? Is the lane of "
                       f"{trace.tasks[0].label} one of them?")
         fixes.append(f"At 2.00 s the grey lanes are {', '.join(waiting)}: write {len(waiting)}.")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from . import Verdict, exercise, not_yet, solved
-from .checks import number as _number, most_at_once, seconds, unanswered
+from .checks import number as _number, most_at_once, seconds, quoted, unanswered
 
 if TYPE_CHECKING:
     from ..model import ResourceTrace, TaskTrace, Trace
@@ -21,11 +21,6 @@ EPSILON = 1e-6
 CLOSE = 0.25          # how far a time read off a chart may be from the trace's
 
 
-
-
-def _said(value: Any, unit: str = "") -> str:
-    number = _number(value)
-    return f"{number:g}{unit}" if number is not None else repr(value)
 
 
 def _waits(task: "TaskTrace") -> list[tuple[str, float, float]]:
@@ -89,13 +84,13 @@ def read_the_shelf(trace: "Trace", answer: Any = None) -> Verdict:
     fixes: list[str] = []
     said = _number(answer["full from"])
     if said is None or abs(said - start) > CLOSE:
-        missed.append(f"You said the shelf was full from {_said(answer['full from'], ' s')}. The "
+        missed.append(f"You said the shelf was full from {quoted(answer['full from'], ' s')}. The "
                       "green area is how many loaves are on the shelf, the dotted line how many fit: "
                       "at what time does the green first reach the dotted line?")
         fixes.append(f"The shelf's second loaf went on at {seconds(start)}: write {start:g}.")
     said = _number(answer["full until"])
     if said is None or abs(said - end) > CLOSE:
-        missed.append(f"You said it stayed full until {_said(answer['full until'], ' s')}. Follow "
+        missed.append(f"You said it stayed full until {quoted(answer['full until'], ' s')}. Follow "
                       "the full shelf to the right: where does the green area drop below the dotted "
                       "line?")
         fixes.append(f"From 6 s the seller took a loaf every 2 s, and the baker filled the gap at once "

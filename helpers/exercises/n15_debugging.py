@@ -14,18 +14,13 @@ import asyncio
 from typing import TYPE_CHECKING, Any, Callable
 
 from . import Verdict, exercise, not_yet, solved
-from .checks import number as _number, seconds, unanswered
+from .checks import number as _number, seconds, quoted, unanswered
 
 if TYPE_CHECKING:
     from ..model import ResourceTrace, TaskTrace, Trace
 
 EPSILON = 1e-6
 CLOSE = 0.05          # how far a time read off the chart may be from the trace's
-
-
-def _said(value: Any, unit: str = "") -> str:
-    found = _number(value)
-    return f"{found:g}{unit}" if found is not None else repr(value)
 
 
 def _name(value: Any) -> str:
@@ -110,7 +105,7 @@ def who_waits_on_whom(trace: "Trace", answer: Any = None) -> Verdict:
         fixes.append(f"{payment.name} waits for {lock}, which {right} holds: write {right!r}.")
     said_since = _number(answer["waiting from"])
     if said_since is None or abs(said_since - since) > CLOSE:
-        missed.append(f"You said they wait from {_said(answer['waiting from'], ' s')}. At what time "
+        missed.append(f"You said they wait from {quoted(answer['waiting from'], ' s')}. At what time "
                       "does each payment come back from the bank and ask for its second lock?")
         fixes.append(f"Each asks for its second lock at {seconds(since)}, after its sleep(0.1): write "
                      f"{since:g}.")

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from . import Verdict, exercise, not_yet, solved
-from .checks import calls_of, most_at_once, number, seconds, unanswered
+from .checks import calls_of, most_at_once, number, quoted, seconds, unanswered
 
 if TYPE_CHECKING:
     from ..model import TaskTrace, Trace
@@ -312,11 +312,6 @@ def _all_free(trace: "Trace") -> list[tuple[float, float]]:
     return spans
 
 
-def _said(value: Any) -> str:
-    found = number(value)
-    return f"{found:g} s" if found is not None else repr(value)
-
-
 @exercise("16-read-the-pauses")
 def read_the_pauses(trace: "Trace", answer: Any = None) -> Verdict:
     """The first stretch with both permits free, and the worker sleeping in its back-off then."""
@@ -341,13 +336,13 @@ def read_the_pauses(trace: "Trace", answer: Any = None) -> Verdict:
     missed, fixes = [], []
     said = number(answer["from"])
     if said is None or abs(said - start) > CLOSE:
-        missed.append(f"You said from {_said(answer['from'])}. The lane counts free permits: at what "
+        missed.append(f"You said from {quoted(answer['from'], ' s')}. The lane counts free permits: at what "
                       "time does it first go up to 2?")
         fixes.append(f"The first try of /map timed out at {seconds(start)}, and its permit came back: "
                      f"write {start:g}.")
     said = number(answer["until"])
     if said is None or abs(said - end) > CLOSE:
-        missed.append(f"You said until {_said(answer['until'])}. Follow the 2 to the right: when "
+        missed.append(f"You said until {quoted(answer['until'], ' s')}. Follow the 2 to the right: when "
                       "does a worker take a permit again?")
         fixes.append(f"The next try took a permit at {seconds(end)}: write {end:g}.")
     who = str(answer["who"]).strip().lower().removesuffix("()").strip()
