@@ -45,6 +45,7 @@ def trace_to_json(trace: "Trace") -> dict[str, Any]:
             "outcome": t.outcome,
             "detail": t.detail,
             "destroyed": _seconds(t.destroyed),
+            "unseen_start": t.unseen_start,
             "steps": [{"start": _seconds(s.start), "end": _seconds(s.end), "waits_on": s.waits_on,
                        "ready": _seconds(s.ready), "woken_by": s.woken_by,
                        "coroutines": list(s.coroutines),

@@ -22,6 +22,8 @@ from .waits import describe_token, learner_chain
 OUTCOMES = {RESULT: "result", EXCEPTION: "exception", CANCELLED: "cancelled"}
 # A step that holds the loop this long (real time) is a stall, as in asyncio's debug mode.
 STALL_SECONDS = 0.1
+# What started the first step of a task built with eager_start=True, seen while it ran: its constructor.
+EAGER_START = "an eager start"
 
 @dataclass(slots=True)
 class Step:
@@ -53,6 +55,7 @@ class TaskTrace:
     detail: str = ""                # repr of the result, or "Type: message"
     finished: float | None = None
     destroyed: float | None = None  # unfinished, and garbage-collected then: nothing referred to it
+    unseen_start: bool = False      # built with eager_start=True: its first step ran where no hook saw it
 
     @property
     def started(self) -> float | None:
@@ -240,7 +243,8 @@ def build_trace(rec: Recorder, clock: str, deadlock: str | None = None, *,
             continue
         if kind == CREATED:
             parent = rec.names[a] if a != NO_TASK else None
-            tasks.append(TaskTrace(tid, rec.names[tid], rec.coro_names[tid], t, parent))
+            tasks.append(TaskTrace(tid, rec.names[tid], rec.coro_names[tid], t, parent,
+                                   unseen_start=tid in rec.unseen_start))
             detail = f"{tasks[-1].coroutine}()" + (f", by {parent}" if parent else "")
             keyed.append((p, 1, index, t, tid, "created", detail))
             end_time = max(end_time, t)
@@ -252,7 +256,7 @@ def build_trace(rec: Recorder, clock: str, deadlock: str | None = None, *,
             if tid not in pending_ready:
                 pending_ready[tid] = (t, a, extra)
                 woken_step = len(task.steps)
-                if a not in (NO_TASK, tid) and woken_step > 0:
+                if a not in (NO_TASK, tid) and (woken_step > 0 or task.unseen_start):
                     waker = tasks[a].steps
                     k = len(waker)
                     while k and waker[k - 1].seq >= b:   # (seq is the log's order until the end)
@@ -331,6 +335,8 @@ def _order_by_start(tasks: list[TaskTrace]) -> None:
 
 def _woken_by(rec: Recorder, task: TaskTrace, waker: int, how: str | None, tid: int, step_index: int) -> str:
     if step_index == 0:
+        if task.unseen_start:   # its first step ran unseen: this one, or the first seen after it
+            return EAGER_START if waker == NO_TASK and how is None else _woken_by(rec, task, waker, how, tid, 1)
         return f"created by {task.created_by}" if task.created_by else "created"
     if waker == tid:
         return "itself"

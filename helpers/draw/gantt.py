@@ -46,6 +46,7 @@ AWAIT_CHAIN = "#b9d3ea"  # under a lane: inside which awaited coroutine the task
 RESOURCE = "#9fd8b8"     # a shared resource's lane: a Queue's size, a held Lock, a set Event
 RESOURCE_EDGE = "#3c8a5f"
 DESTROYED, DESTROYED_MARKER = "#222222", r"$\dagger$"   # a pending task the garbage collector destroyed
+UNSEEN = "#555555"       # "?" before a lane whose first step ran unseen (a task built with eager_start=True)
 END_MARKERS = {"result": ("o", "#2ca02c"), "exception": ("X", "#d62728"), "cancelled": ("s", "#7f7f7f")}
 
 MAX_LABELLED_LANES = 40
@@ -259,7 +260,8 @@ def draw_gantt(trace: "Trace", *, ax: Any = None, loop_lane: bool = False,
     kinds = [len(whole.running) > 0, len(whole.ready) > 0, bool(np.any(whole.waiting[:, 2] > whole.waiting[:, 1]))]
     marks = [*(kind for kind, shown in zip(("running", "ready", "waiting"), kinds) if shown),
              *(outcome for outcome in END_MARKERS if any(t.outcome == outcome for t in trace.tasks)),
-             *(["destroyed"] if any(t.destroyed is not None for t in trace.tasks) else [])]
+             *(["destroyed"] if any(t.destroyed is not None for t in trace.tasks) else []),
+             *(["unseen start"] if any(t.unseen_start for t in trace.tasks) else [])]
     if links and trace.links:
         marks.append("wakes up")
     if awaits and any(len(s.coroutines) > 1 and s.waits_on for t in trace.tasks for s in t.steps):
@@ -437,6 +439,11 @@ def _end_markers(ax: Any, trace: "Trace", offset: int, upto: float | None, label
     if points:
         xs, ys = zip(*points)
         ax.scatter(xs, ys, marker=DESTROYED_MARKER, color=DESTROYED, s=70 if labelled else 14, zorder=5)
+    for lane, task in enumerate(trace.tasks):   # what came before the recorder saw it is not known
+        if task.unseen_start and (upto is None or task.created <= upto):
+            ax.annotate("?", (task.created, lane + offset), xytext=(-4, 0), textcoords="offset points",
+                        ha="right", va="center", fontsize=9 if labelled else 6, fontweight="bold",
+                        color=UNSEEN, zorder=5)
 
 
 def _loop_lane(ax: Any, trace: "Trace", bar: float, min_width: float, upto: float | None) -> None:
@@ -485,6 +492,8 @@ def legend_handles() -> dict[str, Any]:
            for outcome, (marker, colour) in END_MARKERS.items()},
         "destroyed": Line2D([], [], marker=DESTROYED_MARKER, color=DESTROYED, linestyle="none", markersize=9,
                             label="destroyed while pending\n(garbage-collected)"),
+        "unseen start": Line2D([], [], marker="$?$", color=UNSEEN, linestyle="none", markersize=8,
+                               label="started unseen\n(eager_start=True)"),
         "stuck": Patch(facecolor=STUCK, edgecolor=STALL, linewidth=0.8, label="stuck forever\n(deadlock)"),
         "wakes up": Line2D([], [], color=LINK, marker=">", label="wakes up"),
         "late timer": Line2D([], [], color=STALL, linewidth=2.2, label="timer fired late\n(from its due time)"),

@@ -89,8 +89,11 @@ class ClockSelector:
         loop = self._loop
         loop.check_limits()
         rec = loop.recorder
-        if rec is not None and rec.sampling:  # what callbacks (not task steps) changed, e.g. a timer's put()
-            rec.sample(NO_TASK)
+        if rec is not None:
+            if rec.first_step_open:   # the eager first steps seen running have ended by now
+                rec.close_first_steps()
+            if rec.sampling:  # what callbacks (not task steps) changed, e.g. a timer's put()
+                rec.sample(NO_TASK)
         if timeout is not None and timeout <= 0:
             return self._selector.select(0)
         if not loop.virtual:

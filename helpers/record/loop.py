@@ -247,8 +247,7 @@ class TracingLoop(asyncio.SelectorEventLoop):
             # Queued by the Task's constructor, before we knew the task object:
             # its first step (queued by its creator), or the next one of an eager
             # task whose first step yielded to the loop (queued by itself).
-            stepped = type(coro) is types.CoroutineType and inspect.getcoroutinestate(coro) != inspect.CORO_CREATED
-            rec.note_scheduled(task_id, (task_id, 0, False, None) if stepped else rec.cause_now(self))
+            rec.note_scheduled(task_id, (task_id, 0, False, None) if _started(coro) else rec.cause_now(self))
         try:
             return task
         finally:
@@ -349,11 +348,28 @@ class TracingLoop(asyncio.SelectorEventLoop):
         """A step of a Task built with ``asyncio.Task(coro)``: record the task, and wrap its step."""
         task_id = rec.task_id(task)
         if task_id is None:
-            if task.done() or args:
+            if task.done():
                 return callback
-            task_id = rec.adopt(task)
+            if args:   # woken, and never seen before: built with eager_start=True, first step unseen
+                task_id = rec.adopt(task, unseen_start=True)
+            elif _started(task.get_coro()):   # ... yielding to the loop at the end of that first step
+                task_id = rec.found_running(task)
+            else:   # its first step, queued by the constructor
+                task_id = rec.adopt(task)
+        if task_id in rec.first_step_open:
+            rec.close_first_step(task_id, task)
         rec.note_scheduled(task_id, rec.waker(args[0], self) if args else rec.cause_now(self))
         return _AdoptedStep(rec, task_id, task, callback)
+
+    def create_future(self) -> asyncio.Future:
+        # Nearly every wait begins here. A task whose first step ran inside asyncio.Task(coro,
+        # eager_start=True) is running that step now: record it from here (see Recorder.found_running).
+        rec = self.recorder
+        if rec is not None:
+            task = tasks.current_task(self)
+            if task is not None and type(getattr(task, "_coro", None)) not in PROXIES and rec.task_id(task) is None:
+                rec.found_running(task)
+        return futures.Future(loop=self)
 
     def call_later(self, delay: float, callback: Callable[..., Any], *args: Any,
                    context: Context | None = None) -> asyncio.TimerHandle:
@@ -469,6 +485,11 @@ class _IOHandle(_CausedHandle):
     def _run(self) -> None:
         if not self._original._cancelled:
             super()._run()
+
+
+def _started(coro: Any) -> bool:
+    """Has this coroutine run already (a Task's first step is not the one about to run)?"""
+    return type(coro) is types.CoroutineType and inspect.getcoroutinestate(coro) != inspect.CORO_CREATED
 
 
 def _file_kind(fd: int) -> str:

@@ -85,6 +85,10 @@ class Recorder:
         self.labels: dict[int, tuple[Any, str]] = {}  # id(future) -> (future, "sleep(2)")
         self.timeouts: dict[int, tuple[Any, float]] = {}  # task id -> (weak ref to timer handle, delay)
         self.adopted: dict[int, tuple[Any, int]] = {}  # id(task) -> (weakref, task id)
+        # Tasks whose start no hook saw (built with asyncio.Task(coro, eager_start=True), whose first
+        # step runs inside the constructor): id -> (vnow, perf) when the recorder first saw them.
+        self.unseen_start: dict[int, tuple[float, float]] = {}
+        self.first_step_open: set[int] = set()  # ... seen during that first step, not yet logged
         self.real_time: list[tuple[float, float]] = []  # virtual clock stretches run in real time
         self.resources = Resources()         # Queues, Locks ... the program shares, if watched
         self.sampling = False                # True once a resource is watched (or resources=True)
@@ -113,6 +117,8 @@ class Recorder:
         loop = asyncio.events._get_running_loop()
         current = asyncio.current_task(loop) if loop is not None else None
         found = self.task_id(current) if current is not None else None
+        if found is None and current is not None and getattr(loop, "recorder", None) is self:
+            return self.found_running(current)
         return NO_TASK if found is None else found
 
     def cause_now(self, loop: Any, how: str | None = None) -> tuple[int, int, bool, str | None] | None:
@@ -140,6 +146,8 @@ class Recorder:
             entry = self.adopted.get(id(task))
             if entry is not None and entry[0]() is task:   # logged after the whole step, by _AdoptedStep
                 return (entry[1], self.steps + len(self.exits), True, how)
+            if task.get_loop() is loop and getattr(loop, "recorder", None) is self:
+                return (self.found_running(task), self.steps + len(self.exits), True, how)
         return None
 
     def waker(self, future: Any, loop: Any) -> tuple[int, int, bool, str | None] | None:
@@ -174,21 +182,28 @@ class Recorder:
         cls = CoroutineProxy if type(coro) is _CoroutineType else AwaitableProxy
         return cls(coro, self, task_id)
 
-    def _new_task(self, coroutine: str) -> int:
+    def _new_task(self, coroutine: str, parent: int | None = None) -> int:
+        if parent is None:
+            parent = self.running_task()
         task_id = len(self.coro_names)
         self.coro_names.append(coroutine)
         self.tasks.append(None)  # filled by task_created(); an eager task steps before that
         self.names.append(f"Task-{task_id + 1}")
-        self.log.extend((CREATED, task_id, self.vnow, perf_counter(), self.running_task(), 0.0, 0, None))
+        self.log.extend((CREATED, task_id, self.vnow, perf_counter(), parent, 0.0, 0, None))
         return task_id
 
     def task_created(self, task: asyncio.Task, task_id: int) -> None:
         self.tasks[task_id] = weakref.ref(task, functools.partial(self._task_collected, task_id))
         self.names[task_id] = task.get_name()
 
-    def adopt(self, task: asyncio.Task) -> int:
-        """Record a Task that was built directly (``asyncio.Task(coro)``), not by create_task."""
-        task_id = self._new_task(coroutine_name(task.get_coro()))
+    def adopt(self, task: asyncio.Task, unseen_start: bool = False) -> int:
+        """Record a Task that was built directly (``asyncio.Task(coro)``), not by create_task.
+
+        unseen_start: it has run already, where no hook saw it (``eager_start=True`` runs the
+        first step inside the constructor); who created it is not known."""
+        task_id = self._new_task(coroutine_name(task.get_coro()), NO_TASK if unseen_start else None)
+        if unseen_start:
+            self.unseen_start[task_id] = (self.vnow, perf_counter())
         self.tasks[task_id] = ref = weakref.ref(task, functools.partial(self._task_collected, task_id))
         self.adopted[id(task)] = (ref, task_id)
         if _DEFAULT_NAME.fullmatch(task.get_name()):
@@ -196,9 +211,37 @@ class Recorder:
         self.names[task_id] = task.get_name()
         return task_id
 
+    def found_running(self, task: asyncio.Task) -> int:
+        """A task of this loop is running a step that no hook saw begin: the first step of a task
+        built with ``eager_start=True``, inside its constructor. Record it from now; its first step
+        is logged when it has ended (`close_first_step`), as an instant: this one."""
+        task_id = self.adopt(task, unseen_start=True)
+        self.first_step_open.add(task_id)
+        return task_id
+
+    def close_first_step(self, task_id: int, task: asyncio.Task) -> None:
+        """Log the first step of a task found running it, now that it has ended (see `found_running`)."""
+        self.first_step_open.discard(task_id)
+        t, p = self.unseen_start[task_id]
+        if task.done():
+            self.note_exit(task_id, t, p, None, self.chain_node(task.get_coro()), task, end=(t, p))
+        else:
+            self.note_step(task_id, t, p, task, end=(t, p))
+
+    def close_first_steps(self) -> None:
+        """At the loop's next turn: every first step found running has ended by now."""
+        for task_id in list(self.first_step_open):
+            task = self.task(task_id)
+            if task is None:   # freed before its step could be read: the chart says so
+                self.first_step_open.discard(task_id)
+            else:
+                self.close_first_step(task_id, task)
+
     def _task_collected(self, task_id: int, _: Any) -> None:
         """The garbage collector destroyed the Task: if it had not ended, note when (nothing kept
         a reference to it, so it never will: asyncio says "Task was destroyed but it is pending!")."""
+        if task_id in self.first_step_open:   # (it may have ended in that step: not known)
+            return
         if task_id not in self.exits and task_id not in self.collected:
             self.collected[task_id] = (self.vnow, perf_counter())
 
@@ -206,12 +249,13 @@ class Recorder:
         """The task became ready: a step of it is queued on the loop, because of `cause` (`cause_now`)."""
         self.log.extend((SCHEDULED, task_id, self.vnow, perf_counter(), *(cause or NOBODY)))
 
-    def note_step(self, task_id: int, t0: float, p0: float, task: asyncio.Task) -> None:
-        """A step of an adopted task ended (the loop ran it; no proxy saw it)."""
+    def note_step(self, task_id: int, t0: float, p0: float, task: asyncio.Task,
+                  end: tuple[float, float] | None = None) -> None:
+        """A step of an adopted task ended (the loop ran it; no proxy saw it), now or at `end`."""
         coro = task.get_coro()
         awaited = task._fut_waiter
         self.steps += 1
-        self.log.extend((STEPPED, task_id, t0, p0, self.vnow, perf_counter(),
+        self.log.extend((STEPPED, task_id, t0, p0, *(end or (self.vnow, perf_counter())),
                          self.chain_of(self.chain_node(coro), getattr(coro, "cr_await", None)),
                          None if awaited is None else self.token(awaited, task_id)))
         if self.sampling:
@@ -252,7 +296,7 @@ class Recorder:
                 self.log.extend((RESOURCE, entry[1], self.vnow, perf_counter(), by, 0.0, 0, state))
 
     def note_exit(self, task_id: int, t0: float, p0: float, exc: BaseException | None,
-                  node: dict[Any, Any], task: Any = None) -> None:
+                  node: dict[Any, Any], task: Any = None, end: tuple[float, float] | None = None) -> None:
         if task is not None:  # an adopted task: read its outcome without retrieving it
             if task.cancelled():
                 exc = asyncio.CancelledError()
@@ -268,7 +312,7 @@ class Recorder:
         running = task or self.task(task_id)
         if running is not None:
             self.names[task_id] = running.get_name()
-        self.log.extend((EXITED, task_id, t0, p0, self.vnow, perf_counter(),
+        self.log.extend((EXITED, task_id, t0, p0, *(end or (self.vnow, perf_counter())),
                          self.chain_of(node, None), outcome))
         if self.sampling:
             self.sample(task_id)
