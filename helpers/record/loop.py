@@ -361,15 +361,16 @@ class TracingLoop(asyncio.SelectorEventLoop):
         rec.note_scheduled(task_id, rec.waker(args[0], self) if args else rec.cause_now(self))
         return _AdoptedStep(rec, task_id, task, callback)
 
-    def create_future(self) -> asyncio.Future:
-        # Nearly every wait begins here. A task whose first step ran inside asyncio.Task(coro,
-        # eager_start=True) is running that step now: record it from here (see Recorder.found_running).
-        rec = self.recorder
-        if rec is not None:
-            task = tasks.current_task(self)
-            if task is not None and type(getattr(task, "_coro", None)) not in PROXIES and rec.task_id(task) is None:
-                rec.found_running(task)
-        return futures.Future(loop=self)
+    if sys.version_info >= (3, 12):   # (no eager_start before)
+        def create_future(self) -> asyncio.Future:
+            # Nearly every wait begins here. A task whose first step ran inside asyncio.Task(coro,
+            # eager_start=True) may be running that step now: record it from here (Recorder.found_running).
+            rec = self.recorder
+            if rec is not None:
+                task = tasks.current_task(self)
+                if task is not None and type(task._coro) not in PROXIES and rec.task_id(task) is None:
+                    rec.found_running(task)
+            return futures.Future(loop=self)
 
     def call_later(self, delay: float, callback: Callable[..., Any], *args: Any,
                    context: Context | None = None) -> asyncio.TimerHandle:
