@@ -335,8 +335,8 @@ def _order_by_start(tasks: list[TaskTrace]) -> None:
 
 def _woken_by(rec: Recorder, task: TaskTrace, waker: int, how: str | None, tid: int, step_index: int) -> str:
     if step_index == 0:
-        if task.unseen_start:   # its first step ran unseen: this one, or the first seen after it
-            return EAGER_START if waker == NO_TASK and how is None else _woken_by(rec, task, waker, how, tid, 1)
+        if task.unseen_start:   # its first step ran unseen: this one (found in it), or the first seen after it
+            return EAGER_START if tid in rec.found_in_first_step else _woken_by(rec, task, waker, how, tid, 1)
         return f"created by {task.created_by}" if task.created_by else "created"
     if waker == tid:
         return "itself"

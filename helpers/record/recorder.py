@@ -88,7 +88,8 @@ class Recorder:
         # Tasks whose start no hook saw (built with asyncio.Task(coro, eager_start=True), whose first
         # step runs inside the constructor): id -> (vnow, perf) when the recorder first saw them.
         self.unseen_start: dict[int, tuple[float, float]] = {}
-        self.first_step_open: set[int] = set()  # ... seen during that first step, not yet logged
+        self.found_in_first_step: set[int] = set()  # ... seen during that first step (else: when woken)
+        self.first_step_open: set[int] = set()  # ... of which the first step is not logged yet
         self.real_time: list[tuple[float, float]] = []  # virtual clock stretches run in real time
         self.resources = Resources()         # Queues, Locks ... the program shares, if watched
         self.sampling = False                # True once a resource is watched (or resources=True)
@@ -216,6 +217,7 @@ class Recorder:
         built with ``eager_start=True``, inside its constructor. Record it from now; its first step
         is logged when it has ended (`close_first_step`), as an instant: this one."""
         task_id = self.adopt(task, unseen_start=True)
+        self.found_in_first_step.add(task_id)
         self.first_step_open.add(task_id)
         return task_id
 
