@@ -107,6 +107,24 @@ def test_ended_in_its_first_step():
     assert [s.woken_by for s in quick_task.steps] == ["an eager start"]
 
 
+def test_freed_before_its_first_step_could_be_read():
+    async def quick():
+        done = asyncio.get_running_loop().create_future()   # found here
+        done.set_result("at once")
+        return await done
+
+    async def main():
+        asyncio.Task(quick(), loop=asyncio.get_running_loop(), eager_start=True)   # ended, and freed
+        await asyncio.sleep(0.1)
+
+    trace = run_traced(main(), quiet=True)
+    (lost,) = [t for t in trace.tasks if t.coroutine == "quick"]
+    # How it ended is not known: no step, no outcome, and no claim that it was destroyed pending
+    assert (lost.unseen_start, lost.steps, lost.outcome, lost.destroyed) == (True, [], None, None)
+    assert "?" in [text.get_text() for text in trace.chart().figure.axes[0].texts]
+    assert trace.to_json()["tasks"][1]["unseen_start"] is True
+
+
 def test_the_chart_and_the_json_say_so():
     _, main = program()
     trace = run_traced(main(), quiet=True)

@@ -89,7 +89,10 @@ class Recorder:
         # step runs inside the constructor): id -> (vnow, perf) when the recorder first saw them.
         self.unseen_start: dict[int, tuple[float, float]] = {}
         self.found_in_first_step: set[int] = set()  # ... seen during that first step (else: when woken)
-        self.first_step_open: set[int] = set()  # ... of which the first step is not logged yet
+        # ... whose first step is not logged yet: id -> the chain node of its coroutine, read while it
+        # runs (a task that ends in its eager first step lets go of its coroutine: 3.12.1's get_coro()
+        # then crashes)
+        self.first_step_open: dict[int, dict[Any, Any]] = {}
         self.real_time: list[tuple[float, float]] = []  # virtual clock stretches run in real time
         self.resources = Resources()         # Queues, Locks ... the program shares, if watched
         self.sampling = False                # True once a resource is watched (or resources=True)
@@ -218,15 +221,15 @@ class Recorder:
         is logged when it has ended (`close_first_step`), as an instant: this one."""
         task_id = self.adopt(task, unseen_start=True)
         self.found_in_first_step.add(task_id)
-        self.first_step_open.add(task_id)
+        self.first_step_open[task_id] = self.chain_node(task.get_coro())
         return task_id
 
     def close_first_step(self, task_id: int, task: asyncio.Task) -> None:
         """Log the first step of a task found running it, now that it has ended (see `found_running`)."""
-        self.first_step_open.discard(task_id)
+        node = self.first_step_open.pop(task_id)
         t, p = self.unseen_start[task_id]
         if task.done():
-            self.note_exit(task_id, t, p, None, self.chain_node(task.get_coro()), task, end=(t, p))
+            self.note_exit(task_id, t, p, None, node, task, end=(t, p))
         else:
             self.note_step(task_id, t, p, task, end=(t, p))
 
@@ -234,8 +237,8 @@ class Recorder:
         """At the loop's next turn: every first step found running has ended by now."""
         for task_id in list(self.first_step_open):
             task = self.task(task_id)
-            if task is None:   # freed before its step could be read: the chart says so
-                self.first_step_open.discard(task_id)
+            if task is None:   # freed before its step could be read: its lane is only its "?"
+                del self.first_step_open[task_id]
             else:
                 self.close_first_step(task_id, task)
 
