@@ -172,3 +172,21 @@ def test_aiohttp_server_tasks_are_on_the_chart():
         first = "an eager start" if handler.unseen_start else "created by"
         assert [(s.woken_by.split(" Task-")[0], s.waits_on) for s in handler.steps] == [
             (first, "sleep(0.1)"), ("timer", "")]
+
+
+def test_a_task_that_ended_in_its_eager_start_can_be_renamed():
+    """It has let go of its coroutine: the recorder must not ask for it (3.12.1's get_coro() crashes)."""
+    async def quick():
+        return 1
+
+    async def main():
+        asyncio.get_running_loop().set_task_factory(asyncio.eager_task_factory)
+        task = asyncio.create_task(quick())
+        assert task.done()
+        task.set_name("renamed")
+        return task.get_name(), task.result()
+
+    assert asyncio.run(main()) == ("renamed", 1)
+    trace = run_traced(main(), quiet=True)
+    assert trace.result == ("renamed", 1)
+    assert [(t.name, t.outcome) for t in trace.tasks] == [("Task-1", "result"), ("renamed", "result")]

@@ -555,15 +555,22 @@ def _recorded_task_class(base: type) -> type:
     """A Task subclass whose get_coro() returns the learner's coroutine, not our proxy."""
 
     class RecordedTask(base):  # type: ignore[misc, valid-type]
+        # (self._coro, not super().get_coro(): a task that ended in its eager start has let go of its
+        # coroutine, and 3.12.1's get_coro() then crashes; _coro is None)
         def get_coro(self) -> Any:
-            coro = super().get_coro()
+            coro = self._coro
             return getattr(coro, "_coro", coro)
 
         def set_name(self, value: Any) -> None:
             super().set_name(value)
-            proxy = super().get_coro()
-            if isinstance(proxy, CoroutineProxy):   # the chart uses the name it ends up with
+            proxy = self._coro   # the chart uses the name it ends up with
+            if isinstance(proxy, CoroutineProxy):
                 proxy._rec.names[proxy._id] = self.get_name()
+            elif proxy is None:   # ended in its eager start
+                rec = getattr(self.get_loop(), "recorder", None)
+                task_id = rec.find(self) if rec is not None else None
+                if task_id is not None:
+                    rec.names[task_id] = self.get_name()
 
     RecordedTask.__qualname__ = RecordedTask.__name__ = "Task"
     RecordedTask.__module__ = base.__module__

@@ -111,6 +111,13 @@ class Recorder:
             return entry[1]
         return None
 
+    def find(self, task: Any) -> int | None:
+        """The id of a recorded task, by a search (for one whose coroutine is gone: not the hot path)."""
+        for task_id, ref in enumerate(self.tasks):
+            if ref is not None and ref() is task:
+                return task_id
+        return None
+
     def task(self, task_id: int) -> Any:
         """The Task with this id, or None if it was garbage-collected."""
         ref = self.tasks[task_id]
